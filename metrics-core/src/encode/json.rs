@@ -1,0 +1,325 @@
+//! The `/metrics.json` format: one member per metric, sorted by name.
+//!
+//! Two writers produce it: [`write`], which streams bytes straight into the output using the
+//! descriptors' pre-escaped heads, and [`Metrics`], a `serde::Serialize` view used by
+//! `serde_json::to_string(&group)` and by the pretty form. Tests hold them to the same bytes.
+
+use std::io::{self, Write};
+
+use serde::ser::{Error as _, Serialize, SerializeMap, SerializeSeq, SerializeStruct, Serializer};
+
+use super::{write_f64, write_u64};
+use crate::group::{Descriptor, EncodeMetric, Sorted};
+use crate::histogram::Histogram;
+use crate::metric::Sample;
+
+/// Writes `metrics` as one compact JSON object.
+pub(crate) fn write<W: Write + ?Sized>(w: &mut W, metrics: &Sorted<'_>) -> io::Result<()> {
+    let mut scratch = Vec::new();
+    w.write_all(b"{")?;
+    for (i, (descriptor, metric)) in metrics.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        w.write_all(descriptor.json_head().as_bytes())?;
+        write_value(w, descriptor, *metric, &mut scratch)?;
+        w.write_all(b"}")?;
+    }
+    w.write_all(b"}")
+}
+
+fn write_value<W: Write + ?Sized>(
+    w: &mut W,
+    descriptor: &Descriptor,
+    metric: &dyn EncodeMetric,
+    scratch: &mut Vec<u64>,
+) -> io::Result<()> {
+    let keys = descriptor.label_keys();
+    let mut written = 0usize;
+    match keys {
+        [] => metric.for_each_series(&mut |_, sample| {
+            written += 1;
+            write_sample(w, sample, scratch)
+        })?,
+        [key] => {
+            metric.for_each_series(&mut |values, sample| {
+                if written == 0 {
+                    w.write_all(b"{")?;
+                    write_str(w, key)?;
+                    w.write_all(b":{")?;
+                } else {
+                    w.write_all(b",")?;
+                }
+                written += 1;
+                write_str(w, values[0])?;
+                w.write_all(b":")?;
+                write_sample(w, sample, scratch)
+            })?;
+            if written > 0 {
+                w.write_all(b"}}")?;
+            }
+        }
+        _ => {
+            metric.for_each_series(&mut |values, sample| {
+                w.write_all(if written == 0 { b"[{" } else { b",{" })?;
+                written += 1;
+                for (key, value) in keys.iter().zip(values) {
+                    write_str(w, key)?;
+                    w.write_all(b":")?;
+                    write_str(w, value)?;
+                    w.write_all(b",")?;
+                }
+                w.write_all(b"\"@\":")?;
+                write_sample(w, sample, scratch)?;
+                w.write_all(b"}")
+            })?;
+            if written > 0 {
+                w.write_all(b"]")?;
+            }
+        }
+    }
+    if written == 0 {
+        w.write_all(b"null")?;
+    }
+    Ok(())
+}
+
+fn write_sample<W: Write + ?Sized>(
+    w: &mut W,
+    sample: Sample<'_>,
+    scratch: &mut Vec<u64>,
+) -> io::Result<()> {
+    match sample {
+        Sample::Counter(v) => write_f64(w, v as f64, b"null"),
+        Sample::Gauge(v) => write_f64(w, v as f64, b"null"),
+        Sample::Histogram(h) => {
+            let sum = h.load_cumulative(scratch);
+            let count = scratch.last().copied().unwrap_or(0);
+            w.write_all(b"{\"avg\":")?;
+            write_f64(w, average(sum, count), b"null")?;
+            w.write_all(b",\"bucket\":[")?;
+            for (i, (le, cumulative)) in h.buckets().bounds().iter().zip(&*scratch).enumerate() {
+                w.write_all(if i == 0 { b"[" } else { b",[" })?;
+                write_f64(w, *le, b"null")?;
+                w.write_all(b",")?;
+                write_u64(w, *cumulative)?;
+                w.write_all(b"]")?;
+            }
+            w.write_all(b"],\"count\":")?;
+            write_u64(w, count)?;
+            w.write_all(b",\"sum\":")?;
+            write_f64(w, sum, b"null")?;
+            w.write_all(b"}")
+        }
+    }
+}
+
+/// `sum / count`, NaN (written `null`) while there are no observations.
+fn average(sum: f64, count: u64) -> f64 {
+    if count == 0 {
+        f64::NAN
+    } else {
+        sum / count as f64
+    }
+}
+
+const NO: u8 = 0;
+const UU: u8 = b'u';
+/// For each byte, the letter after the backslash that escapes it, `u` for `\u00XX`, or 0.
+/// The same set as `serde_json` escapes: `"`, `\` and the control characters.
+static ESCAPE: [u8; 256] = {
+    let mut table = [NO; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        table[i] = UU;
+        i += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0a] = b'n';
+    table[0x0c] = b'f';
+    table[0x0d] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
+
+/// Writes `s` as a JSON string, quotes included, escaped per RFC 8259.
+pub(crate) fn write_str<W: Write + ?Sized>(w: &mut W, s: &str) -> io::Result<()> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    w.write_all(b"\"")?;
+    let mut start = 0;
+    for (i, &byte) in bytes.iter().enumerate() {
+        let escape = ESCAPE[byte as usize];
+        if escape == NO {
+            continue;
+        }
+        w.write_all(&bytes[start..i])?;
+        if escape == UU {
+            w.write_all(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(byte >> 4) as usize],
+                HEX[(byte & 0xf) as usize],
+            ])?;
+        } else {
+            w.write_all(&[b'\\', escape])?;
+        }
+        start = i + 1;
+    }
+    w.write_all(&bytes[start..])?;
+    w.write_all(b"\"")
+}
+
+/// A `serde::Serialize` view of sorted metrics, giving the same JSON as [`write`].
+pub(crate) struct Metrics<'a>(pub(crate) &'a Sorted<'a>);
+
+impl Serialize for Metrics<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for &(descriptor, metric) in self.0 {
+            map.serialize_entry(descriptor.name(), &Member(descriptor, metric))?;
+        }
+        map.end()
+    }
+}
+
+struct Member<'a>(&'static Descriptor, &'a dyn EncodeMetric);
+
+impl Serialize for Member<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut member = serializer.serialize_struct("Metric", 3)?;
+        member.serialize_field("help", self.0.help())?;
+        member.serialize_field("type", self.0.kind().as_str())?;
+        member.serialize_field("value", &Value(self.0, self.1))?;
+        member.end()
+    }
+}
+
+/// Reads every series of `metric` into memory, so that the shape of the value (a number, an
+/// object, an array or `null`) is chosen from one consistent reading.
+fn read_series(metric: &dyn EncodeMetric) -> Vec<(Vec<String>, OwnedSample)> {
+    let mut out = Vec::new();
+    let _ = metric.for_each_series(&mut |values, sample| {
+        let values = values.iter().map(|v| (*v).to_owned()).collect();
+        out.push((values, OwnedSample::read(sample)));
+        Ok(())
+    });
+    out
+}
+
+struct Value<'a>(&'static Descriptor, &'a dyn EncodeMetric);
+
+impl Serialize for Value<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let series = read_series(self.1);
+        match (self.0.label_keys(), series.as_slice()) {
+            (_, []) => serializer.serialize_none(),
+            ([], [(_, sample), ..]) => sample.serialize(serializer),
+            ([key], series) => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry(key, &OneKey(series))?;
+                map.end()
+            }
+            (keys, series) => {
+                let mut seq = serializer.serialize_seq(Some(series.len()))?;
+                for (values, sample) in series {
+                    seq.serialize_element(&ManyKeys(keys, values, sample))?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+struct OneKey<'a>(&'a [(Vec<String>, OwnedSample)]);
+
+impl Serialize for OneKey<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (values, sample) in self.0 {
+            let value = values
+                .first()
+                .ok_or_else(|| S::Error::custom("a series of a one-key family has no value"))?;
+            map.serialize_entry(value, sample)?;
+        }
+        map.end()
+    }
+}
+
+struct ManyKeys<'a>(&'static [&'static str], &'a [String], &'a OwnedSample);
+
+impl Serialize for ManyKeys<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len() + 1))?;
+        for (key, value) in self.0.iter().zip(self.1) {
+            map.serialize_entry(key, value)?;
+        }
+        map.serialize_entry("@", self.2)?;
+        map.end()
+    }
+}
+
+/// A finite float, or `None` (serialized as `null`) for NaN and the infinities.
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// One series' value, read out of its atomics.
+enum OwnedSample {
+    Number(f64),
+    Histogram {
+        bounds: Vec<f64>,
+        cumulative: Vec<u64>,
+        sum: f64,
+    },
+}
+
+impl OwnedSample {
+    fn read(sample: Sample<'_>) -> Self {
+        match sample {
+            Sample::Counter(v) => OwnedSample::Number(v as f64),
+            Sample::Gauge(v) => OwnedSample::Number(v as f64),
+            Sample::Histogram(h) => Self::read_histogram(h),
+        }
+    }
+
+    fn read_histogram(h: &Histogram) -> Self {
+        let mut cumulative = Vec::new();
+        let sum = h.load_cumulative(&mut cumulative);
+        OwnedSample::Histogram {
+            bounds: h.buckets().bounds().to_vec(),
+            cumulative,
+            sum,
+        }
+    }
+}
+
+impl Serialize for OwnedSample {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            OwnedSample::Number(v) => finite(*v).serialize(serializer),
+            OwnedSample::Histogram {
+                bounds,
+                cumulative,
+                sum,
+            } => {
+                let count = cumulative.last().copied().unwrap_or(0);
+                let buckets: Vec<(Option<f64>, u64)> = bounds
+                    .iter()
+                    .zip(cumulative)
+                    .map(|(le, c)| (finite(*le), *c))
+                    .collect();
+                let mut map = serializer.serialize_map(Some(4))?;
+                map.serialize_entry("avg", &finite(average(*sum, count)))?;
+                map.serialize_entry("bucket", &buckets)?;
+                map.serialize_entry("count", &count)?;
+                map.serialize_entry("sum", &finite(*sum))?;
+                map.end()
+            }
+        }
+    }
+}

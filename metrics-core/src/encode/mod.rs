@@ -1,0 +1,22 @@
+//! The encoders: each writes one output format from the sorted metrics of some groups.
+
+pub(crate) mod json;
+
+use std::io::{self, Write};
+
+/// Writes a float the way `serde_json` writes an `f64` (shortest round-trip form, `.0` on whole
+/// numbers), or `non_finite` for NaN and the infinities.
+#[inline]
+pub(crate) fn write_f64<W: Write + ?Sized>(w: &mut W, v: f64, non_finite: &[u8]) -> io::Result<()> {
+    if v.is_finite() {
+        w.write_all(zmij::Buffer::new().format_finite(v).as_bytes())
+    } else {
+        w.write_all(non_finite)
+    }
+}
+
+/// Writes an unsigned integer in decimal.
+#[inline]
+pub(crate) fn write_u64<W: Write + ?Sized>(w: &mut W, v: u64) -> io::Result<()> {
+    w.write_all(itoa::Buffer::new().format(v).as_bytes())
+}

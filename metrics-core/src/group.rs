@@ -1,0 +1,149 @@
+//! Metric groups: the visitor that `#[derive(Metrics)]` implements, and the static descriptors
+//! it hands to the encoders.
+
+use std::io;
+
+use crate::counter::Counter;
+use crate::family::Family;
+use crate::gauge::Gauge;
+use crate::histogram::Histogram;
+use crate::label::LabelSet;
+use crate::metric::{Metric, MetricKind, Sample};
+
+/// What is known of a metric at compile time: its name, help, kind and label keys, and the
+/// pieces of every output format that depend only on them, already escaped.
+#[derive(Debug)]
+pub struct Descriptor {
+    name: &'static str,
+    help: &'static str,
+    kind: MetricKind,
+    label_keys: &'static [&'static str],
+    buckets: Option<&'static [f64]>,
+    json_head: &'static str,
+}
+
+impl Descriptor {
+    /// Used by generated code, not API: every argument was checked by the derive.
+    #[doc(hidden)]
+    pub const fn __from_derive(
+        name: &'static str,
+        help: &'static str,
+        kind: MetricKind,
+        label_keys: &'static [&'static str],
+        buckets: Option<&'static [f64]>,
+        json_head: &'static str,
+    ) -> Self {
+        Descriptor {
+            name,
+            help,
+            kind,
+            label_keys,
+            buckets,
+            json_head,
+        }
+    }
+
+    /// The exported name, prefix included.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The help text.
+    pub fn help(&self) -> &'static str {
+        self.help
+    }
+
+    /// Counter, gauge or histogram.
+    pub fn kind(&self) -> MetricKind {
+        self.kind
+    }
+
+    /// The label keys in declared order; empty for a metric without labels.
+    pub fn label_keys(&self) -> &'static [&'static str] {
+        self.label_keys
+    }
+
+    /// The declared bucket bounds of a histogram, if it declared any.
+    pub fn buckets(&self) -> Option<&'static [f64]> {
+        self.buckets
+    }
+
+    /// `"<name>":{"help":"<help>","type":"<kind>","value":`, escaped for JSON.
+    pub(crate) fn json_head(&self) -> &'static str {
+        self.json_head
+    }
+}
+
+/// A field that the encoders can read: a metric, or a family of them.
+pub trait EncodeMetric: Send + Sync {
+    /// Calls `f` once per series, sorted by label values, with the label values (empty for a
+    /// metric without labels) and the current value.
+    fn for_each_series(
+        &self,
+        f: &mut dyn FnMut(&[&str], Sample<'_>) -> io::Result<()>,
+    ) -> io::Result<()>;
+}
+
+macro_rules! encode_single {
+    ($($t:ty),*) => {$(
+        impl EncodeMetric for $t {
+            fn for_each_series(
+                &self,
+                f: &mut dyn FnMut(&[&str], Sample<'_>) -> io::Result<()>,
+            ) -> io::Result<()> {
+                f(&[], self.sample())
+            }
+        }
+    )*};
+}
+
+encode_single!(Counter, Gauge, Histogram);
+
+impl<M: Metric, L: LabelSet> EncodeMetric for Family<M, L> {
+    fn for_each_series(
+        &self,
+        f: &mut dyn FnMut(&[&str], Sample<'_>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.for_each_sorted(|labels, metric| f(labels, metric.sample()))
+    }
+}
+
+/// Receives each metric of a group in turn.
+pub trait Visitor<'a> {
+    /// Called once per metric, with its descriptor and the field itself.
+    fn visit_metric(&mut self, descriptor: &'static Descriptor, metric: &'a dyn EncodeMetric);
+}
+
+impl<'a, F> Visitor<'a> for F
+where
+    F: FnMut(&'static Descriptor, &'a dyn EncodeMetric),
+{
+    fn visit_metric(&mut self, descriptor: &'static Descriptor, metric: &'a dyn EncodeMetric) {
+        self(descriptor, metric)
+    }
+}
+
+/// A struct of metrics; implemented by `#[derive(Metrics)]`.
+pub trait MetricGroup: Send + Sync + 'static {
+    /// Shows every metric of the group, nested groups included, to `visitor`.
+    fn visit<'a>(&'a self, visitor: &mut dyn Visitor<'a>);
+}
+
+impl<T: MetricGroup> MetricGroup for std::sync::Arc<T> {
+    fn visit<'a>(&'a self, visitor: &mut dyn Visitor<'a>) {
+        (**self).visit(visitor)
+    }
+}
+
+/// The metrics of some groups, sorted by name: what an encoder writes.
+pub(crate) type Sorted<'a> = Vec<(&'static Descriptor, &'a dyn EncodeMetric)>;
+
+/// Collects the metrics of `groups`, sorted by name.
+pub(crate) fn collect<'a>(groups: impl IntoIterator<Item = &'a dyn MetricGroup>) -> Sorted<'a> {
+    let mut out: Sorted<'a> = Vec::new();
+    for group in groups {
+        group.visit(&mut |d: &'static Descriptor, m: &'a dyn EncodeMetric| out.push((d, m)));
+    }
+    out.sort_unstable_by_key(|(d, _)| d.name());
+    out
+}

@@ -1,0 +1,100 @@
+//! The runtime of [meterstick](https://docs.rs/meterstick): metric types stored in atomics,
+//! labeled families, the registry, and the encoders of every output format.
+//!
+//! Most programs use it through the `meterstick` crate, which adds `#[derive(Metrics)]` and the
+//! user manual; everything here is re-exported there.
+
+#![deny(missing_docs)]
+
+mod counter;
+mod encode;
+mod error;
+mod family;
+mod gauge;
+mod group;
+mod histogram;
+mod label;
+mod metric;
+mod registry;
+
+pub use counter::Counter;
+pub use error::{BucketsError, RegistryError};
+pub use family::{Family, Series};
+pub use gauge::Gauge;
+pub use group::{Descriptor, EncodeMetric, MetricGroup, Visitor};
+pub use histogram::{Buckets, DEFAULT_BUCKETS, Histogram};
+pub use label::{LabelSet, MAX_LABELS};
+pub use metric::{Metric, MetricKind, Sample};
+pub use registry::Registry;
+
+/// Used by generated code, not API: may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    use serde::Serialize;
+
+    use crate::{
+        Buckets, Counter, EncodeMetric, Family, Gauge, Histogram, LabelSet, Metric, MetricGroup,
+        MetricKind, encode, group,
+    };
+
+    pub use serde;
+
+    /// Serializes one group as the `/metrics.json` document.
+    pub fn serialize_group<S: serde::Serializer>(
+        group: &dyn MetricGroup,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        encode::json::Metrics(&group::collect([group])).serialize(serializer)
+    }
+
+    /// A field type that the derive accepts as a metric, with what it can check at compile time.
+    pub trait MetricField: EncodeMetric {
+        /// The kind of metric this field exports.
+        const KIND: MetricKind;
+        /// The number of label keys; 0 for a metric without labels.
+        const ARITY: usize;
+    }
+
+    macro_rules! single {
+        ($($t:ty),*) => {$(
+            impl MetricField for $t {
+                const KIND: MetricKind = <$t as Metric>::KIND;
+                const ARITY: usize = 0;
+            }
+        )*};
+    }
+    single!(Counter, Gauge, Histogram);
+
+    impl<M: Metric, L: LabelSet> MetricField for Family<M, L> {
+        const KIND: MetricKind = M::KIND;
+        const ARITY: usize = L::ARITY;
+    }
+
+    /// The field as the encoders see it; a type error here is spanned on the field.
+    pub fn as_metric<T: MetricField>(field: &T) -> &dyn EncodeMetric {
+        field
+    }
+
+    /// Whether field type `T` is a metric of `kind` with `arity` label keys.
+    pub const fn field_matches<T: MetricField>(kind: MetricKind, arity: usize) -> bool {
+        T::KIND as u8 == kind as u8 && T::ARITY == arity
+    }
+
+    /// A histogram field built with the buckets declared in `#[metric(buckets = [...])]`.
+    pub trait HistogramField {
+        /// Builds the field; `bounds` were checked at compile time.
+        fn with_bounds(bounds: &'static [f64]) -> Self;
+    }
+
+    impl HistogramField for Histogram {
+        fn with_bounds(bounds: &'static [f64]) -> Self {
+            Histogram::new(Buckets::from_checked(bounds))
+        }
+    }
+
+    impl<L: LabelSet> HistogramField for Family<Histogram, L> {
+        fn with_bounds(bounds: &'static [f64]) -> Self {
+            Family::with_options(Buckets::from_checked(bounds))
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! What every metric type has in common: its kind, how it is built, and how it is read.
+
+use crate::histogram::Histogram;
+
+/// The kind of a metric, as written in every format's `type` field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MetricKind {
+    /// A monotonic count (`Counter`).
+    Counter,
+    /// A value that goes up and down (`Gauge`).
+    Gauge,
+    /// A distribution of observations in buckets (`Histogram`).
+    Histogram,
+}
+
+impl MetricKind {
+    /// The lower-case name used by every output format: `counter`, `gauge` or `histogram`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MetricKind::Counter => "counter",
+            MetricKind::Gauge => "gauge",
+            MetricKind::Histogram => "histogram",
+        }
+    }
+}
+
+impl std::fmt::Display for MetricKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A metric type that a [`Family`](crate::Family) can hold one of per series.
+pub trait Metric: Send + Sync + 'static {
+    /// What every series of a family is built from (the buckets of a histogram; nothing for the others).
+    type Options: Clone + Send + Sync + 'static;
+
+    /// The kind written in the output formats.
+    const KIND: MetricKind;
+
+    /// Builds a zeroed metric from the family's options.
+    fn with_options(options: &Self::Options) -> Self;
+
+    /// Reads the current value for an encoder.
+    fn sample(&self) -> Sample<'_>;
+}
+
+/// The current value of one series, as an encoder sees it.
+#[derive(Clone, Copy, Debug)]
+pub enum Sample<'a> {
+    /// A counter's total.
+    Counter(u64),
+    /// A gauge's value.
+    Gauge(i64),
+    /// A histogram, read by the encoder with [`Histogram::load_cumulative`].
+    Histogram(&'a Histogram),
+}

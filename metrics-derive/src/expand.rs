@@ -1,0 +1,220 @@
+//! Code generation from a checked input.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::DeriveInput;
+use syn::spanned::Spanned as _;
+
+use crate::ast::{Field, Input, Role};
+use crate::attr::{Ctxt, Kind};
+use crate::check;
+
+/// Expands `#[derive(Metrics)]`: the impls, or every error with stub impls beside them.
+pub fn derive(original: &DeriveInput) -> TokenStream {
+    let cx = Ctxt::new();
+    let input = Input::from_syn(&cx, original);
+    if let Some(input) = &input {
+        check::check(&cx, input);
+    }
+    match (cx.finish(), input) {
+        (Ok(()), Some(input)) => expand(&input),
+        (Err(errors), _) => {
+            let mut out = errors.to_compile_error();
+            out.extend(fallback(original));
+            out
+        }
+        // `from_syn` returns `None` only after recording an error.
+        (Ok(()), None) => TokenStream::new(),
+    }
+}
+
+fn krate(input: &Input<'_>) -> TokenStream {
+    match &input.attrs.krate {
+        Some(path) => quote!(#path),
+        None => quote!(::meterstick),
+    }
+}
+
+fn expand(input: &Input<'_>) -> TokenStream {
+    let krate = krate(input);
+    let ident = input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let prefix = input.prefix();
+
+    let visits = input.fields.iter().filter_map(|field| {
+        let member = field.ident;
+        match field.role()? {
+            Role::Skip => None,
+            Role::Flatten => Some(quote_spanned! {field.ty.span()=>
+                #krate::MetricGroup::visit(&self.#member, __visitor);
+            }),
+            Role::Metric(kind) => Some(expand_visit(&krate, field, kind, prefix.as_deref())),
+        }
+    });
+
+    let inits = input.fields.iter().map(|field| {
+        let member = field.ident;
+        let ty = field.ty;
+        let init = match (field.role(), &field.attrs.buckets) {
+            (Some(Role::Metric(Kind::Histogram)), Some(buckets)) => {
+                let bounds = buckets.value.iter().map(|b| Literal::f64_suffixed(b.value));
+                quote_spanned! {ty.span()=>
+                    <#ty as #krate::__private::HistogramField>::with_bounds(&[#(#bounds),*])
+                }
+            }
+            _ => quote_spanned! {ty.span()=> <#ty as ::core::default::Default>::default() },
+        };
+        quote!(#member: #init)
+    });
+
+    // Kind and label-count assertions for types the derive cannot read (aliases, custom label
+    // types); a generic struct's field types are checked when it is used instead.
+    let assertions = input
+        .generics
+        .params
+        .is_empty()
+        .then(|| {
+            input
+                .metrics()
+                .map(|(field, kind)| expand_assertion(&krate, field, kind))
+                .collect::<TokenStream>()
+        })
+        .unwrap_or_default();
+
+    quote! {
+        const _: () = {
+            #assertions
+
+            #[automatically_derived]
+            impl #impl_generics #krate::MetricGroup for #ident #ty_generics #where_clause {
+                fn visit<'__a>(&'__a self, __visitor: &mut dyn #krate::Visitor<'__a>) {
+                    #(#visits)*
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics ::core::default::Default for #ident #ty_generics #where_clause {
+                fn default() -> Self {
+                    Self { #(#inits,)* }
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics #ident #ty_generics #where_clause {
+                /// Creates every metric at zero, every family empty, with the declared buckets.
+                #[allow(dead_code)]
+                pub fn new() -> Self {
+                    <Self as ::core::default::Default>::default()
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics #krate::__private::serde::Serialize for #ident #ty_generics
+            #where_clause
+            {
+                fn serialize<__S>(
+                    &self,
+                    __serializer: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error>
+                where
+                    __S: #krate::__private::serde::Serializer,
+                {
+                    #krate::__private::serialize_group(self, __serializer)
+                }
+            }
+        };
+    }
+}
+
+/// The descriptor of one metric field and the call that shows it to the visitor.
+fn expand_visit(
+    krate: &TokenStream,
+    field: &Field<'_>,
+    kind: Kind,
+    prefix: Option<&str>,
+) -> TokenStream {
+    let member = field.ident;
+    let ty = field.ty;
+    let name = field.final_name(prefix);
+    let help = field.help().unwrap_or_default();
+    let keys = field.label_keys();
+    let variant = format_ident!("{}", kind.variant());
+    let buckets = match &field.attrs.buckets {
+        Some(b) => {
+            let bounds = b.value.iter().map(|b| Literal::f64_suffixed(b.value));
+            quote!(::core::option::Option::Some(&[#(#bounds),*]))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let json_head = format!(
+        "{}:{{\"help\":{},\"type\":\"{}\",\"value\":",
+        json_string(&name),
+        json_string(&help),
+        kind.as_str()
+    );
+    let metric = quote_spanned! {ty.span()=>
+        #krate::__private::as_metric::<#ty>(&self.#member)
+    };
+    quote! {
+        {
+            static __DESCRIPTOR: #krate::Descriptor = #krate::Descriptor::__from_derive(
+                #name,
+                #help,
+                #krate::MetricKind::#variant,
+                &[#(#keys),*],
+                #buckets,
+                #json_head,
+            );
+            __visitor.visit_metric(&__DESCRIPTOR, #metric);
+        }
+    }
+}
+
+/// A compile-time check that the field type is a metric of the kind and label count declared.
+fn expand_assertion(krate: &TokenStream, field: &Field<'_>, kind: Kind) -> TokenStream {
+    let ty = field.ty;
+    let arity = field.label_keys().len();
+    let variant = format_ident!("{}", kind.variant());
+    let message = format!(
+        "field `{}` must be a {} with {} label key(s), as its `#[metric(...)]` declares",
+        field.ident,
+        kind.as_str(),
+        arity
+    );
+    quote_spanned! {ty.span()=>
+        const _: () = ::core::assert!(
+            #krate::__private::field_matches::<#ty>(#krate::MetricKind::#variant, #arity),
+            #message,
+        );
+    }
+}
+
+/// Impls that keep follow-on errors away while the real errors are reported.
+fn fallback(original: &DeriveInput) -> TokenStream {
+    let ident = &original.ident;
+    let (impl_generics, ty_generics, where_clause) = original.generics.split_for_impl();
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl #impl_generics ::core::default::Default for #ident #ty_generics #where_clause {
+                fn default() -> Self {
+                    ::core::unreachable!()
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics #ident #ty_generics #where_clause {
+                #[allow(dead_code)]
+                pub fn new() -> Self {
+                    ::core::unreachable!()
+                }
+            }
+        };
+    }
+}
+
+/// `s` as a JSON string literal, quotes included.
+fn json_string(s: &str) -> String {
+    // Serializing a `str` cannot fail.
+    serde_json::to_string(s).unwrap_or_default()
+}

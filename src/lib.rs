@@ -1,0 +1,3 @@
+//! meterstick: metrics declared as a plain struct.
+pub use meterstick_core::*;
+pub use meterstick_derive::Metrics;
