@@ -289,7 +289,7 @@ fn doc_paragraph(attrs: &[Attribute]) -> Option<String> {
         else {
             continue;
         };
-        for line in s.value().lines() {
+        for line in s.value().split('\n') {
             let line = line.trim();
             if line.is_empty() {
                 if !lines.is_empty() {

@@ -69,17 +69,14 @@ fn expand(input: &Input<'_>) -> TokenStream {
 
     // Kind and label-count assertions for types the derive cannot read (aliases, custom label
     // types); a generic struct's field types are checked when it is used instead.
-    let assertions = input
-        .generics
-        .params
-        .is_empty()
-        .then(|| {
-            input
-                .metrics()
-                .map(|(field, kind)| expand_assertion(&krate, field, kind))
-                .collect::<TokenStream>()
-        })
-        .unwrap_or_default();
+    let assertions: TokenStream = if input.generics.params.is_empty() {
+        input
+            .metrics()
+            .map(|(field, kind)| expand_assertion(&krate, field, kind))
+            .collect()
+    } else {
+        TokenStream::new()
+    };
 
     quote! {
         const _: () = {
