@@ -1,3 +1,120 @@
-//! meterstick: metrics declared as a plain struct.
+//! # meterstick
+//!
+//! Metrics declared as a plain struct. `#[derive(Metrics)]` reads the annotated fields (help
+//! text, counter / gauge / histogram, label keys) and generates, at compile time, the code that
+//! registers and exports them; the values live in atomics; the registry writes them as
+//! KumoMTA-style `/metrics.json`.
+//!
+//! ## Declaring metrics
+//!
+//! ```
+//! use meterstick::{Counter, Family, Gauge, Histogram, Metrics, Registry};
+//!
+//! /// Metrics of the SMTP service.
+//! #[derive(Metrics)]
+//! #[metrics(prefix = "kumo")] // names become `kumo_<name>`
+//! pub struct ServerMetrics {
+//!     /// number of active connections
+//!     #[metric(gauge, label = "service")]
+//!     pub connection_count: Family<Gauge>,
+//!
+//!     /// total number of messages ever delivered
+//!     #[metric(counter, label = "service")]
+//!     pub total_messages_delivered: Family<Counter>,
+//!
+//!     #[metric(gauge, help = "soft memory limit measured in bytes")]
+//!     pub memory_limit: Gauge,
+//!
+//!     /// number of messages in the ready queue, per service and queue
+//!     #[metric(gauge, labels("service", "queue"))]
+//!     pub ready_count: Family<Gauge, (String, String)>,
+//!
+//!     /// how long a delivery attempt takes, in seconds
+//!     #[metric(histogram, buckets = [0.01, 0.1, 1.0, 10.0])]
+//!     pub delivery_seconds: Histogram,
+//!
+//!     #[metric(flatten)] // a nested `#[derive(Metrics)]` struct
+//!     pub lua: LuaMetrics,
+//! }
+//!
+//! /// Metrics of the Lua engine; its own names, without the outer prefix.
+//! #[derive(Metrics)]
+//! pub struct LuaMetrics {
+//!     /// the number of lua contexts currently alive
+//!     pub lua_count: Gauge,
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let registry = Registry::new(); // or Registry::global()
+//! let metrics = registry.register(ServerMetrics::new())?; // Err on a duplicate name
+//!
+//! let esmtp = metrics.connection_count.with("esmtp_listener"); // an owned handle to keep
+//! esmtp.inc();
+//! metrics.total_messages_delivered.inc("smtp_client"); // looked up on each call
+//! metrics.ready_count.set(("smtp_client", "example.com"), 46);
+//! metrics.memory_limit.set(101234377728);
+//! metrics.delivery_seconds.observe(0.25);
+//! metrics.lua.lua_count.set(1);
+//!
+//! let json = registry.to_json();
+//! assert!(json.starts_with(r#"{"kumo_connection_count":{"help":"number of active connections","type":"gauge","value":{"service":{"esmtp_listener":1.0}}}"#));
+//! assert_eq!(json, serde_json::to_string(&*metrics)?); // a group alone, through `Serialize`
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## The field attribute `#[metric(...)]`
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `counter`, `gauge`, `histogram` | the kind; optional when the field type says it, and must agree with it |
+//! | `help = "..."` | the help text; without it, the first paragraph of the doc comment, joined into one line |
+//! | `name = "..."` | the exported name (before the prefix); without it, the field name |
+//! | `label = "k"`, `labels("k1", "k2", ...)` | the label keys of a `Family`, as many as its label type has values |
+//! | `buckets = [...]` | a histogram's upper bounds: number literals, finite, strictly increasing |
+//! | `flatten` | the field is a nested `#[derive(Metrics)]` struct, exported with its own names |
+//! | `skip` | the field is not a metric; it is built with `Default` |
+//!
+//! The container attribute `#[metrics(...)]` takes `prefix = "..."` (names become
+//! `<prefix>_<name>`; nested groups keep their own) and `crate = path` (where the runtime is, when
+//! `::meterstick` is not the path to it).
+//!
+//! Every mistake is a compile error spanned on the offending field or key, and all errors of a
+//! struct are reported in one compile: missing help, an invalid metric name
+//! (`[a-zA-Z_:][a-zA-Z0-9_:]*`) or label key (`[a-zA-Z_][a-zA-Z0-9_]*`, not `__`-prefixed, not
+//! `le`), a name used twice, label keys that do not match the family's label type, `buckets` on a
+//! non-histogram or bounds that are not finite and increasing, a kind that contradicts the type,
+//! unknown keys, and enums, unions or tuple structs.
+//!
+//! The derive generates `Default` and `new()` (zeroed metrics, empty families, the declared
+//! buckets), [`MetricGroup`] (the visitor the encoders walk, with static [`Descriptor`]s), and
+//! `serde::Serialize` giving the `/metrics.json` document of the group alone.
+//!
+//! ## Metric types
+//!
+//! - [`Counter`]: `inc()`, `inc_by(u64)`, `get()`. Monotonic; wraps at `u64::MAX`.
+//! - [`Gauge`]: `set(i64)`, `inc()`, `dec()`, `add(i64)`, `sub(i64)`, `get()`.
+//! - [`Histogram`]: `observe(f64)`; cumulative bucket counts, sum and count.
+//! - [`Family<M, L = String>`](Family): one `M` per set of label values. `L` is `String` for one
+//!   key and a tuple of `String`s for several (up to [`MAX_LABELS`]); lookups take `&str` or a
+//!   tuple of `&str` and allocate only on the first insert. `with(labels)` returns an owned
+//!   [`Series`] handle that derefs to `M`; `inc(labels)`, `set(labels, v)`, `observe(labels, v)`
+//!   and the rest of `M`'s operations take the labels first; `get`, `remove`, `clear`, `len`.
+//!   No method hands out a lock guard.
+//!
+//! ## `/metrics.json`
+//!
+//! One object, one member per metric, sorted by name:
+//! `"<name>": {"help": "...", "type": "counter" | "gauge" | "histogram", "value": V}` where `V` is
+//! the number for a metric without labels, `{"key": {"<label value>": n, ...}}` for one key (values
+//! sorted), `[{"k1": "v1", "k2": "v2", "@": n}, ...]` for several (keys in declared order, entries
+//! sorted by their values), and `null` for a family with no series. A histogram's value is
+//! `{"avg": sum/count, "bucket": [[le, cumulative count], ...], "count": n, "sum": s}` without the
+//! `+Inf` bucket, `avg` being `null` while there are no observations. Numbers are written as
+//! `serde_json` writes an `f64` (`0.0`, `46.0`), counts as integers, NaN and infinities as `null`;
+//! strings are escaped per RFC 8259. [`Registry::to_json`] is compact,
+//! [`Registry::to_json_pretty`] indents by two spaces, [`Registry::write_json`] streams into any
+//! `io::Write`.
+
 pub use meterstick_core::*;
 pub use meterstick_derive::Metrics;

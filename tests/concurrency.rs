@@ -36,9 +36,11 @@ fn totals_are_exact_while_exporting() {
         let exporter = s.spawn(|| {
             let mut exports = 0u32;
             while !done.load(Ordering::Relaxed) || exports == 0 {
-                let json: serde_json::Value = serde_json::from_str(&registry.to_json())
-                    .expect("every export parses");
-                assert!(json["events"]["value"].as_f64().unwrap() <= (THREADS as u64 * ROUNDS) as f64);
+                let json: serde_json::Value =
+                    serde_json::from_str(&registry.to_json()).expect("every export parses");
+                assert!(
+                    json["events"]["value"].as_f64().unwrap() <= (THREADS as u64 * ROUNDS) as f64
+                );
                 exports += 1;
             }
             exports

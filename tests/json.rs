@@ -202,7 +202,10 @@ struct Attributes {
     joined: Counter,
 
     /// ignored, because `help` wins
-    #[metric(help = "the help \"attribute\"\nwith a newline", name = "renamed_total")]
+    #[metric(
+        help = "the help \"attribute\"\nwith a newline",
+        name = "renamed_total"
+    )]
     original_name: Counter,
 
     #[metric(skip)]
@@ -283,7 +286,10 @@ struct Inner {
 fn a_duplicate_through_flatten_is_an_error() {
     let registry = Registry::new();
     let err = registry.register(Outer::new()).err().unwrap();
-    assert_eq!(err, meterstick::RegistryError::DuplicateName { name: "outer" });
+    assert_eq!(
+        err,
+        meterstick::RegistryError::DuplicateName { name: "outer" }
+    );
     assert!(registry.descriptors().is_empty());
     assert_eq!(registry.to_json(), "{}");
 }

@@ -48,6 +48,11 @@ pub mod __private {
     }
 
     /// A field type that the derive accepts as a metric, with what it can check at compile time.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a metric type",
+        label = "a metric field must be a `Counter`, `Gauge`, `Histogram` or `Family<...>`",
+        note = "for a nested struct of metrics use `#[metric(flatten)]`; for other data, `#[metric(skip)]`"
+    )]
     pub trait MetricField: EncodeMetric {
         /// The kind of metric this field exports.
         const KIND: MetricKind;

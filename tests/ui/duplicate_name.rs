@@ -1,0 +1,12 @@
+use meterstick::{Counter, Gauge, Metrics};
+
+#[derive(Metrics)]
+struct S {
+    /// requests
+    requests: Counter,
+    /// also requests
+    #[metric(name = "requests")]
+    other: Gauge,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use meterstick::{Histogram, Metrics};
+
+#[derive(Metrics)]
+struct S {
+    /// latency
+    #[metric(buckets = [])]
+    latency: Histogram,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use meterstick::{Counter, Metrics};
+
+#[derive(Metrics)]
+struct S {
+    #[metric(help = "  ")]
+    blank: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use meterstick::Metrics;
+
+#[derive(Metrics)]
+enum E {
+    A,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use meterstick::{Counter, Metrics};
+
+#[derive(Metrics)]
+struct S {
+    undocumented: Counter,
+}
+
+fn main() {}

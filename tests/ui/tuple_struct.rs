@@ -1,0 +1,6 @@
+use meterstick::{Counter, Metrics};
+
+#[derive(Metrics)]
+struct T(Counter);
+
+fn main() {}

@@ -1,0 +1,8 @@
+use meterstick::Metrics;
+
+#[derive(Metrics)]
+union U {
+    a: u64,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use meterstick::{Counter, Metrics};
+
+#[derive(Metrics)]
+#[metrics(namespace = "app")]
+struct S {
+    /// requests
+    #[metric(counter, unit = "seconds")]
+    requests: Counter,
+}
+
+fn main() {}
