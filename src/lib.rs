@@ -3,7 +3,7 @@
 //! Metrics declared as a plain struct. `#[derive(Metrics)]` reads the annotated fields (help
 //! text, counter / gauge / histogram, label keys) and generates, at compile time, the code that
 //! registers and exports them; the values live in atomics; the registry writes them as
-//! KumoMTA-style `/metrics.json`.
+//! KumoMTA-style `/metrics.json`, Prometheus text (0.0.4) and OpenMetrics (1.0).
 //!
 //! ## Declaring metrics
 //!
@@ -115,6 +115,36 @@
 //! strings are escaped per RFC 8259. [`Registry::to_json`] is compact,
 //! [`Registry::to_json_pretty`] indents by two spaces, [`Registry::write_json`] streams into any
 //! `io::Write`.
+
+//!
+//! ## Prometheus text and OpenMetrics
+//!
+//! [`Registry::to_prometheus`] and [`Registry::write_prometheus`] write the text format 0.0.4
+//! ([`PROMETHEUS_CONTENT_TYPE`]); [`Registry::to_openmetrics`] and
+//! [`Registry::write_openmetrics`] write OpenMetrics 1.0 ([`OPENMETRICS_CONTENT_TYPE`]). Both list
+//! families by name and series by label values, with `# HELP` and `# TYPE` lines formatted by the
+//! derive at compile time; histograms have cumulative `_bucket{le="..."}` samples up to
+//! `le="+Inf"`, then `_sum` and `_count`; non-finite values are `NaN`, `+Inf`, `-Inf`. OpenMetrics
+//! names a counter family without `_total` and its samples with it, and ends with `# EOF`.
+//!
+//! ```
+//! # use meterstick::{Counter, Metrics, Registry};
+//! #[derive(Metrics)]
+//! struct Mta {
+//!     /// messages delivered
+//!     delivered_total: Counter,
+//! }
+//! let registry = Registry::new();
+//! registry.register(Mta::new()).unwrap().delivered_total.inc_by(46);
+//! assert_eq!(
+//!     registry.to_prometheus(),
+//!     "# HELP delivered_total messages delivered\n# TYPE delivered_total counter\ndelivered_total 46\n"
+//! );
+//! assert_eq!(
+//!     registry.to_openmetrics(),
+//!     "# HELP delivered messages delivered\n# TYPE delivered counter\ndelivered_total 46\n# EOF\n"
+//! );
+//! ```
 
 pub use meterstick_core::*;
 pub use meterstick_derive::Metrics;

@@ -20,11 +20,15 @@ pub struct Descriptor {
     label_keys: &'static [&'static str],
     buckets: Option<&'static [f64]>,
     json_head: &'static str,
+    prometheus_head: &'static str,
+    openmetrics_head: &'static str,
+    openmetrics_name: &'static str,
 }
 
 impl Descriptor {
     /// Used by generated code, not API: every argument was checked by the derive.
     #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)] // one per field, spelled out by generated code
     pub const fn __from_derive(
         name: &'static str,
         help: &'static str,
@@ -32,6 +36,9 @@ impl Descriptor {
         label_keys: &'static [&'static str],
         buckets: Option<&'static [f64]>,
         json_head: &'static str,
+        prometheus_head: &'static str,
+        openmetrics_head: &'static str,
+        openmetrics_name: &'static str,
     ) -> Self {
         Descriptor {
             name,
@@ -40,6 +47,9 @@ impl Descriptor {
             label_keys,
             buckets,
             json_head,
+            prometheus_head,
+            openmetrics_head,
+            openmetrics_name,
         }
     }
 
@@ -71,6 +81,21 @@ impl Descriptor {
     /// `"<name>":{"help":"<help>","type":"<kind>","value":`, escaped for JSON.
     pub(crate) fn json_head(&self) -> &'static str {
         self.json_head
+    }
+
+    /// `# HELP <name> <help>\n# TYPE <name> <kind>\n`, escaped for the Prometheus text format.
+    pub(crate) fn prometheus_head(&self) -> &'static str {
+        self.prometheus_head
+    }
+
+    /// The `# HELP` and `# TYPE` lines of OpenMetrics, under [`Self::openmetrics_name`].
+    pub(crate) fn openmetrics_head(&self) -> &'static str {
+        self.openmetrics_head
+    }
+
+    /// The OpenMetrics family name: the name, less a `_total` suffix for a counter.
+    pub(crate) fn openmetrics_name(&self) -> &'static str {
+        self.openmetrics_name
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use serde::{Serialize, Serializer};
 
-use crate::encode::json;
+use crate::encode::{json, openmetrics, prometheus};
 use crate::error::RegistryError;
 use crate::group::{self, Descriptor, EncodeMetric, MetricGroup};
 
@@ -90,12 +90,31 @@ impl Registry {
         f(&group::collect(groups.iter().map(|g| &**g)))
     }
 
-    /// The `/metrics.json` document, compact.
-    pub fn to_json(&self) -> String {
+    /// Runs an encoder into a `String`.
+    fn render(
+        &self,
+        encode: impl FnOnce(&mut Vec<u8>, &group::Sorted<'_>) -> io::Result<()>,
+    ) -> String {
         let mut out = Vec::with_capacity(4096);
         // Writing into a `Vec` cannot fail.
-        let _ = self.with_sorted(|m| json::write(&mut out, m));
+        let _ = self.with_sorted(|m| encode(&mut out, m));
         into_string(out)
+    }
+
+    /// Runs an encoder into `w` through a buffer.
+    fn stream<W: Write>(
+        &self,
+        w: W,
+        encode: impl FnOnce(&mut io::BufWriter<W>, &group::Sorted<'_>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let mut w = io::BufWriter::with_capacity(16 * 1024, w);
+        self.with_sorted(|m| encode(&mut w, m))?;
+        w.flush()
+    }
+
+    /// The `/metrics.json` document, compact.
+    pub fn to_json(&self) -> String {
+        self.render(|out, m| json::write(out, m))
     }
 
     /// The `/metrics.json` document, indented by two spaces.
@@ -106,9 +125,31 @@ impl Registry {
 
     /// Writes the compact `/metrics.json` document into `w`, buffered.
     pub fn write_json<W: Write>(&self, w: W) -> io::Result<()> {
-        let mut w = io::BufWriter::with_capacity(16 * 1024, w);
-        self.with_sorted(|m| json::write(&mut w, m))?;
-        w.flush()
+        self.stream(w, |w, m| json::write(w, m))
+    }
+}
+
+impl Registry {
+    /// The Prometheus text exposition (format 0.0.4).
+    pub fn to_prometheus(&self) -> String {
+        self.render(|out, m| prometheus::write(out, m, prometheus::Flavor::Prometheus))
+    }
+
+    /// Writes the Prometheus text exposition into `w`, buffered.
+    pub fn write_prometheus<W: Write>(&self, w: W) -> io::Result<()> {
+        self.stream(w, |w, m| {
+            prometheus::write(w, m, prometheus::Flavor::Prometheus)
+        })
+    }
+
+    /// The OpenMetrics 1.0 text exposition, `# EOF` included.
+    pub fn to_openmetrics(&self) -> String {
+        self.render(|out, m| openmetrics::write(out, m))
+    }
+
+    /// Writes the OpenMetrics 1.0 text exposition into `w`, buffered.
+    pub fn write_openmetrics<W: Write>(&self, w: W) -> io::Result<()> {
+        self.stream(w, |w, m| openmetrics::write(w, m))
     }
 }
 

@@ -135,11 +135,12 @@ impl Field<'_> {
         }
     }
 
+    /// The help text, trimmed: the text formats cannot carry white space at either end.
     pub fn help(&self) -> Option<String> {
         self.attrs
             .help
             .as_ref()
-            .map(|h| h.value())
+            .map(|h| h.value().trim().to_owned())
             .or_else(|| self.attrs.doc.clone())
     }
 

@@ -102,7 +102,7 @@ fn check_help(cx: &Ctxt, field: &Field<'_>) {
                 field.ident
             ),
         ),
-        Some(help) if help.trim().is_empty() => cx.error(
+        Some(help) if help.is_empty() => cx.error(
             field
                 .attrs
                 .help

@@ -143,11 +143,12 @@ fn expand_visit(
         }
         None => quote!(::core::option::Option::None),
     };
-    let json_head = format!(
-        "{}:{{\"help\":{},\"type\":\"{}\",\"value\":",
-        json_string(&name),
-        json_string(&help),
-        kind.as_str()
+    let heads = meterstick_core::__private::heads(&name, &help, kind.runtime());
+    let (json_head, prometheus_head, openmetrics_head, openmetrics_name) = (
+        heads.json,
+        heads.prometheus,
+        heads.openmetrics,
+        heads.openmetrics_name,
     );
     let metric = quote_spanned! {ty.span()=>
         #krate::__private::as_metric::<#ty>(&self.#member)
@@ -161,6 +162,9 @@ fn expand_visit(
                 &[#(#keys),*],
                 #buckets,
                 #json_head,
+                #prometheus_head,
+                #openmetrics_head,
+                #openmetrics_name,
             );
             __visitor.visit_metric(&__DESCRIPTOR, #metric);
         }
@@ -208,10 +212,4 @@ fn fallback(original: &DeriveInput) -> TokenStream {
             }
         };
     }
-}
-
-/// `s` as a JSON string literal, quotes included.
-fn json_string(s: &str) -> String {
-    // Serializing a `str` cannot fail.
-    serde_json::to_string(s).unwrap_or_default()
 }

@@ -1,6 +1,11 @@
 //! The encoders: each writes one output format from the sorted metrics of some groups.
 
 pub(crate) mod json;
+pub(crate) mod openmetrics;
+pub(crate) mod prometheus;
+
+/// The `Content-Type` of `/metrics.json`.
+pub const JSON_CONTENT_TYPE: &str = "application/json";
 
 use std::io::{self, Write};
 

@@ -1,0 +1,159 @@
+//! The Prometheus text exposition format, version 0.0.4, and the sample lines it shares with
+//! OpenMetrics.
+
+use std::io::{self, Write};
+
+use super::{write_f64, write_u64};
+use crate::group::Sorted;
+use crate::metric::Sample;
+
+/// The `Content-Type` of the Prometheus text format.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// The two text formats differ only in their heads, counter sample names, histogram sums and end.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    Prometheus,
+    OpenMetrics,
+}
+
+/// Writes `metrics` in the text format of `flavor`.
+pub(crate) fn write<W: Write + ?Sized>(
+    w: &mut W,
+    metrics: &Sorted<'_>,
+    flavor: Flavor,
+) -> io::Result<()> {
+    let mut scratch = Vec::new();
+    for &(descriptor, metric) in metrics {
+        let (head, name) = match flavor {
+            Flavor::Prometheus => (descriptor.prometheus_head(), descriptor.name()),
+            Flavor::OpenMetrics => (descriptor.openmetrics_head(), descriptor.openmetrics_name()),
+        };
+        w.write_all(head.as_bytes())?;
+        let keys = descriptor.label_keys();
+        metric.for_each_series(&mut |values, sample| {
+            let line = Line { name, keys, values };
+            match sample {
+                Sample::Counter(v) => {
+                    let suffix = match flavor {
+                        Flavor::Prometheus => "",
+                        Flavor::OpenMetrics => "_total",
+                    };
+                    line.start(w, suffix, None)?;
+                    write_u64(w, v)?;
+                }
+                Sample::Gauge(v) => {
+                    line.start(w, "", None)?;
+                    w.write_all(itoa::Buffer::new().format(v).as_bytes())?;
+                }
+                Sample::Histogram(h) => {
+                    let sum = h.load_cumulative(&mut scratch);
+                    let bounds = h.buckets().bounds();
+                    for (le, cumulative) in bounds.iter().zip(&scratch) {
+                        line.start(w, "_bucket", Some(Le::Bound(*le)))?;
+                        write_u64(w, *cumulative)?;
+                        w.write_all(b"\n")?;
+                    }
+                    let count = scratch.last().copied().unwrap_or(0);
+                    line.start(w, "_bucket", Some(Le::Inf))?;
+                    write_u64(w, count)?;
+                    // OpenMetrics counts `_sum` as counter-like: it may not be negative or NaN,
+                    // nor appear beside buckets below zero; `_count` goes only with `_sum`.
+                    // Where it may not, the `+Inf` bucket still carries the count.
+                    let with_sum = flavor == Flavor::Prometheus
+                        || (!sum.is_nan() && sum >= 0.0 && bounds.iter().all(|b| *b >= 0.0));
+                    if with_sum {
+                        w.write_all(b"\n")?;
+                        line.start(w, "_sum", None)?;
+                        write_text_f64(w, sum)?;
+                        w.write_all(b"\n")?;
+                        line.start(w, "_count", None)?;
+                        write_u64(w, count)?;
+                    }
+                }
+            }
+            w.write_all(b"\n")
+        })?;
+    }
+    if flavor == Flavor::OpenMetrics {
+        w.write_all(b"# EOF\n")?;
+    }
+    Ok(())
+}
+
+/// The `le` label of a histogram bucket.
+#[derive(Clone, Copy)]
+enum Le {
+    Bound(f64),
+    Inf,
+}
+
+/// The name and labels shared by the sample lines of one series.
+struct Line<'a> {
+    name: &'a str,
+    keys: &'a [&'a str],
+    values: &'a [&'a str],
+}
+
+impl Line<'_> {
+    /// Writes `name<suffix>{labels} ` (the braces only when there are labels).
+    fn start<W: Write + ?Sized>(&self, w: &mut W, suffix: &str, le: Option<Le>) -> io::Result<()> {
+        w.write_all(self.name.as_bytes())?;
+        w.write_all(suffix.as_bytes())?;
+        if !self.keys.is_empty() || le.is_some() {
+            w.write_all(b"{")?;
+            for (i, (key, value)) in self.keys.iter().zip(self.values).enumerate() {
+                if i > 0 {
+                    w.write_all(b",")?;
+                }
+                w.write_all(key.as_bytes())?;
+                w.write_all(b"=\"")?;
+                write_label_value(w, value)?;
+                w.write_all(b"\"")?;
+            }
+            if let Some(le) = le {
+                if !self.keys.is_empty() {
+                    w.write_all(b",")?;
+                }
+                w.write_all(b"le=\"")?;
+                match le {
+                    Le::Bound(b) => write_text_f64(w, b)?,
+                    Le::Inf => w.write_all(b"+Inf")?,
+                }
+                w.write_all(b"\"")?;
+            }
+            w.write_all(b"}")?;
+        }
+        w.write_all(b" ")
+    }
+}
+
+/// Writes a float as both text formats spell it: `NaN`, `+Inf` and `-Inf` for the non-finite.
+fn write_text_f64<W: Write + ?Sized>(w: &mut W, v: f64) -> io::Result<()> {
+    let non_finite: &[u8] = if v.is_nan() {
+        b"NaN"
+    } else if v > 0.0 {
+        b"+Inf"
+    } else {
+        b"-Inf"
+    };
+    write_f64(w, v, non_finite)
+}
+
+/// Writes a label value with `\`, `"` and newline escaped, as both text formats require.
+fn write_label_value<W: Write + ?Sized>(w: &mut W, value: &str) -> io::Result<()> {
+    let bytes = value.as_bytes();
+    let mut start = 0;
+    for (i, &byte) in bytes.iter().enumerate() {
+        let escaped: &[u8] = match byte {
+            b'\\' => b"\\\\",
+            b'"' => b"\\\"",
+            b'\n' => b"\\n",
+            _ => continue,
+        };
+        w.write_all(&bytes[start..i])?;
+        w.write_all(escaped)?;
+        start = i + 1;
+    }
+    w.write_all(&bytes[start..])
+}

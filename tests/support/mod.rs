@@ -1,0 +1,272 @@
+//! Runs the real conformance tools: `promtool` (Debian package `prometheus`) and the parsers of
+//! `prometheus_client` (PyPI). A missing tool fails the test with the command that installs it.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+/// The Python interpreter with `prometheus_client`: `$METERSTICK_PYTHON`, else `python3`.
+pub fn python() -> PathBuf {
+    let python = std::env::var_os("METERSTICK_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("python3"));
+    let ok = Command::new(&python)
+        .args(["-c", "import prometheus_client"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "{} cannot import prometheus_client; install it with \
+         `python3 -m venv target/pyenv && target/pyenv/bin/pip install prometheus_client` and \
+         run with METERSTICK_PYTHON=target/pyenv/bin/python (as .ci/run does)",
+        python.display()
+    );
+    python
+}
+
+/// One sample as a parser saw it.
+#[derive(Clone, Debug, PartialEq, PartialOrd)]
+pub struct Sample {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    /// The value, with non-finite values spelled `NaN`, `+Inf`, `-Inf`.
+    pub value: String,
+}
+
+/// One family as a parser saw it.
+#[derive(Clone, Debug)]
+pub struct Family {
+    pub name: String,
+    pub kind: String,
+    pub help: String,
+    pub samples: Vec<Sample>,
+}
+
+/// Parses each `(format, text)` with prometheus_client; `Err` holds the parser's complaint.
+pub fn parse_with_python(inputs: &[(&str, &str)]) -> Vec<Result<Vec<Family>, String>> {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/support/parse_exposition.py"
+    );
+    let request: Vec<Value> = inputs
+        .iter()
+        .map(|(format, text)| serde_json::json!({"format": format, "text": text}))
+        .collect();
+    let mut child = Command::new(python())
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start python");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(&request).unwrap().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the parser script failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    results
+        .into_iter()
+        .map(|r| match r.get("error") {
+            Some(e) => Err(e.as_str().unwrap_or_default().to_owned()),
+            None => Ok(r["families"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| Family {
+                    name: f["name"].as_str().unwrap().to_owned(),
+                    kind: f["type"].as_str().unwrap().to_owned(),
+                    help: f["help"].as_str().unwrap().to_owned(),
+                    samples: f["samples"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|s| Sample {
+                            name: s["name"].as_str().unwrap().to_owned(),
+                            labels: s["labels"]
+                                .as_object()
+                                .unwrap()
+                                .iter()
+                                .map(|(k, v)| (k.clone(), normalize_label(k, v)))
+                                .collect(),
+                            value: number_text(&s["value"]),
+                        })
+                        .collect(),
+                })
+                .collect()),
+        })
+        .collect()
+}
+
+/// The `le` label as a number (so `1` and `1.0` compare equal); other labels as they are.
+fn normalize_label(key: &str, value: &Value) -> String {
+    let text = value.as_str().unwrap_or_default();
+    if key == "le" {
+        match text.parse::<f64>() {
+            Ok(f) if f.is_finite() => return number_text(&Value::from(f)),
+            Ok(f) if f > 0.0 => return "+Inf".to_owned(),
+            _ => {}
+        }
+    }
+    text.to_owned()
+}
+
+/// A JSON number or non-finite string, as comparable text.
+pub fn number_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => {
+            let f = n.as_f64().unwrap();
+            if f.is_infinite() {
+                if f > 0.0 { "+Inf" } else { "-Inf" }.to_owned()
+            } else {
+                format!("{f:?}")
+            }
+        }
+        Value::Null => "null".to_owned(),
+        other => panic!("not a number: {other}"),
+    }
+}
+
+/// Runs `promtool check metrics` on `text`: its exit code and what it printed.
+pub fn promtool_check(text: &str) -> (i32, String) {
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run promtool ({e}); install it with `apt-get install prometheus` \
+                 (Debian), as .ci/run does"
+            )
+        });
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), printed)
+}
+
+/// Asserts that promtool found no parse error; lint findings (exit code 3) are allowed.
+pub fn assert_promtool_parses(text: &str) {
+    let (code, printed) = promtool_check(text);
+    assert!(
+        (code == 0 || code == 3) && !printed.contains("error"),
+        "promtool rejected the exposition (exit {code}): {printed}\n{text}"
+    );
+}
+
+/// The samples that the text formats must show for a `/metrics.json` document, with OpenMetrics
+/// counter names (`_total`) when `openmetrics` is set.
+pub fn samples_from_json(json: &str, openmetrics: bool) -> Vec<Sample> {
+    let doc: Value = serde_json::from_str(json).unwrap();
+    let mut out = Vec::new();
+    for (name, member) in doc.as_object().unwrap() {
+        let kind = member["type"].as_str().unwrap();
+        let sample_name = if kind == "counter" && openmetrics {
+            format!("{}_total", name.strip_suffix("_total").unwrap_or(name))
+        } else {
+            name.clone()
+        };
+        let series: Vec<(BTreeMap<String, String>, &Value)> = match &member["value"] {
+            Value::Null => Vec::new(),
+            Value::Array(entries) => entries
+                .iter()
+                .map(|e| {
+                    let labels = e
+                        .as_object()
+                        .unwrap()
+                        .iter()
+                        .filter(|(k, _)| *k != "@")
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+                        .collect();
+                    (labels, &e["@"])
+                })
+                .collect(),
+            Value::Object(o) if kind != "histogram" || !o.contains_key("bucket") => {
+                let (key, values) = o.iter().next().unwrap();
+                values
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(v, n)| (BTreeMap::from([(key.clone(), v.clone())]), n))
+                    .collect()
+            }
+            single => vec![(BTreeMap::new(), single)],
+        };
+        for (labels, value) in series {
+            if kind != "histogram" {
+                out.push(Sample {
+                    name: sample_name.clone(),
+                    labels,
+                    value: number_text(value),
+                });
+                continue;
+            }
+            for bucket in value["bucket"].as_array().unwrap() {
+                let mut labels = labels.clone();
+                labels.insert("le".into(), number_text(&bucket[0]));
+                out.push(Sample {
+                    name: format!("{name}_bucket"),
+                    labels,
+                    value: number_text(&Value::from(bucket[1].as_f64().unwrap())),
+                });
+            }
+            let count = number_text(&Value::from(value["count"].as_f64().unwrap()));
+            let mut inf = labels.clone();
+            inf.insert("le".into(), "+Inf".into());
+            out.push(Sample {
+                name: format!("{name}_bucket"),
+                labels: inf,
+                value: count.clone(),
+            });
+            out.push(Sample {
+                name: format!("{name}_count"),
+                labels: labels.clone(),
+                value: count,
+            });
+            out.push(Sample {
+                name: format!("{name}_sum"),
+                labels,
+                value: number_text(&value["sum"]),
+            });
+        }
+    }
+    out
+}
+
+/// All samples of some parsed families, in a stable order.
+pub fn all_samples(families: &[Family]) -> Vec<Sample> {
+    let mut samples: Vec<Sample> = families.iter().flat_map(|f| f.samples.clone()).collect();
+    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    samples
+}
+
+/// Sorts samples the way [`all_samples`] does.
+pub fn sorted(mut samples: Vec<Sample>) -> Vec<Sample> {
+    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    samples
+}
