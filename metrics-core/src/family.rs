@@ -5,6 +5,7 @@ use std::fmt;
 use std::hash::BuildHasher;
 use std::ops::Deref;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use hashbrown::HashTable;
@@ -14,11 +15,24 @@ use crate::gauge::Gauge;
 use crate::histogram::Histogram;
 use crate::label::{self, LabelSet};
 use crate::metric::Metric;
+use crate::sorted::SortedIndex;
 
 /// One series: its label values and its metric, shared by the family and every [`Series`] handle.
 struct Entry<L, M> {
     labels: L,
     metric: M,
+    /// Set once the series is removed from its family, so that exports skip it.
+    removed: AtomicBool,
+}
+
+impl<L, M> Entry<L, M> {
+    fn is_live(&self) -> bool {
+        !self.removed.load(Ordering::Relaxed)
+    }
+
+    fn mark_removed(&self) {
+        self.removed.store(true, Ordering::Relaxed);
+    }
 }
 
 /// A metric with label keys: one series of `M` per distinct set of label values `L`.
@@ -41,6 +55,7 @@ struct Entry<L, M> {
 /// while user code runs, so no use of a family can deadlock.
 pub struct Family<M: Metric, L: LabelSet = String> {
     table: RwLock<HashTable<Arc<Entry<L, M>>>>,
+    order: SortedIndex<Arc<Entry<L, M>>>,
     hasher: foldhash::fast::RandomState,
     options: M::Options,
 }
@@ -50,6 +65,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     pub fn with_options(options: M::Options) -> Self {
         Family {
             table: RwLock::new(HashTable::new()),
+            order: SortedIndex::new(),
             hasher: foldhash::fast::RandomState::default(),
             options,
         }
@@ -108,10 +124,13 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 |e| hasher.hash_one(e.labels.borrow_values()),
             )
             .or_insert_with(|| {
-                Arc::new(Entry {
+                let entry = Arc::new(Entry {
                     labels: L::from_ref(labels),
                     metric: M::with_options(&self.options),
-                })
+                    removed: AtomicBool::new(false),
+                });
+                self.order.push(Arc::clone(&entry));
+                entry
             });
         Arc::clone(entry.get())
     }
@@ -133,7 +152,9 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         let mut table = self.table.write().unwrap_or_else(PoisonError::into_inner);
         match table.find_entry(hash, |e| e.labels.matches(labels)) {
             Ok(entry) => {
-                entry.remove();
+                let (entry, _) = entry.remove();
+                entry.mark_removed();
+                self.order.mark_stale();
                 true
             }
             Err(_) => false,
@@ -144,6 +165,8 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     pub fn clear(&self) {
         // Dropped after the lock is released: freeing many series must not stall updates.
         let old = std::mem::take(&mut *self.table.write().unwrap_or_else(PoisonError::into_inner));
+        old.iter().for_each(|e| e.mark_removed());
+        self.order.clear();
         drop(old);
     }
 
@@ -165,22 +188,17 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         self.len() == 0
     }
 
-    /// Calls `f` on every series, sorted by label values, with no lock held while `f` runs.
+    /// Calls `f` on every series, sorted by label values, with no lock held that an update
+    /// or an insert could wait for.
     pub(crate) fn for_each_sorted<E>(
         &self,
         mut f: impl FnMut(&[&str], &M) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut entries: Vec<Arc<Entry<L, M>>> = self
-            .table
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .cloned()
-            .collect();
-        entries.sort_unstable_by(|a, b| label::compare(&a.labels, &b.labels));
-        entries
-            .iter()
-            .try_for_each(|e| label::with_values(&e.labels, |values| f(values, &e.metric)))
+        self.order.for_each(
+            |e| e.is_live(),
+            |a, b| label::compare(&a.labels, &b.labels),
+            |e| label::with_values(&e.labels, |values| f(values, &e.metric)),
+        )
     }
 }
 

@@ -16,6 +16,7 @@ mod histogram;
 mod label;
 mod metric;
 mod registry;
+mod sorted;
 
 pub use counter::Counter;
 pub use encode::JSON_CONTENT_TYPE;
