@@ -1,23 +1,54 @@
-//! Declares the metrics of KumoMTA's `/metrics.json` page, fills them with the page's values and
-//! prints the registry as pretty JSON (or, with `--format prometheus|openmetrics`, as text).
+//! Declares the metrics of KumoMTA's `/metrics.json` page and fills them with the page's values;
+//! prints them as pretty JSON (or `--format prometheus|openmetrics`), or serves them over HTTP
+//! with `--serve ADDR [--trusted CIDR]...` while a little simulated traffic moves the values.
 
 mod metrics;
 
-use meterstick::Registry;
+use std::error::Error;
+use std::sync::Arc;
+use std::time::Duration;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+use meterstick::Registry;
+use meterstick::http::TrustedHosts;
+
+const USAGE: &str = "usage: kumod [--format json|prometheus|openmetrics] \
+                     [--serve ADDR [--trusted IP_OR_CIDR]...]";
+
+fn main() -> Result<(), Box<dyn Error>> {
     let mut format = String::from("json");
+    let mut serve = None;
+    let mut trusted = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| format!("{arg} needs a value; {USAGE}"))
+        };
         match arg.as_str() {
-            "--format" => format = args.next().ok_or("--format needs a value")?,
-            other => return Err(format!("unknown argument `{other}`; try --format").into()),
+            "--format" => format = value()?,
+            "--serve" => serve = Some(value()?),
+            "--trusted" => trusted.push(value()?),
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown argument `{other}`; {USAGE}").into()),
         }
     }
 
-    let registry = Registry::new();
+    let registry = Arc::new(Registry::new());
     let metrics = registry.register(metrics::KumodMetrics::new())?;
     metrics::fill_with_seed_values(&metrics);
+
+    if let Some(addr) = serve {
+        let trusted = if trusted.is_empty() {
+            TrustedHosts::default()
+        } else {
+            TrustedHosts::new(&trusted)?
+        };
+        std::thread::spawn(move || simulate_traffic(&metrics));
+        return serve_http(registry, &addr, trusted);
+    }
 
     match format.as_str() {
         "json" => println!("{}", registry.to_json_pretty()),
@@ -30,4 +61,53 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
+}
+
+fn serve_http(
+    registry: Arc<Registry>,
+    addr: &str,
+    trusted: TrustedHosts,
+) -> Result<(), Box<dyn Error>> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        eprintln!(
+            "serving http://{}/metrics and /metrics.json to {trusted}",
+            listener.local_addr()?
+        );
+        meterstick::http::serve_listener(listener, registry, trusted).await
+    })?;
+    Ok(())
+}
+
+/// Moves the values a little every 100 ms, as a running MTA would.
+fn simulate_traffic(m: &metrics::KumodMetrics) {
+    const SERVICES: [&str; 3] = ["esmtp_listener", "smtp_client", "smtp_client:source2->"];
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut random = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let delivered: Vec<_> = SERVICES[1..]
+        .iter()
+        .map(|s| m.total_messages_delivered.with(s))
+        .collect();
+    loop {
+        std::thread::sleep(Duration::from_millis(100));
+        for handle in &delivered {
+            handle.inc_by(random(5));
+        }
+        let service = SERVICES[random(3) as usize];
+        m.connection_count.set(service, random(20) as i64);
+        m.total_connection_count
+            .inc(SERVICES[1 + random(2) as usize]);
+        if random(10) == 0 {
+            m.total_messages_transfail.inc("smtp_client");
+        }
+        m.ready_count
+            .set("smtp_client:source1->", 40 + random(10) as i64);
+        m.memory_usage.set(185_683_968 + random(1 << 20) as i64);
+    }
 }

@@ -13,15 +13,19 @@ mod family;
 mod gauge;
 mod group;
 mod histogram;
+#[cfg(feature = "http")]
+pub mod http;
 mod label;
 mod metric;
 mod registry;
 mod sorted;
+#[cfg(feature = "http")]
+mod trusted;
 
 pub use counter::Counter;
-pub use encode::JSON_CONTENT_TYPE;
 pub use encode::openmetrics::CONTENT_TYPE as OPENMETRICS_CONTENT_TYPE;
 pub use encode::prometheus::CONTENT_TYPE as PROMETHEUS_CONTENT_TYPE;
+pub use encode::{Format, JSON_CONTENT_TYPE};
 pub use error::{BucketsError, RegistryError};
 pub use family::{Family, Series};
 pub use gauge::Gauge;

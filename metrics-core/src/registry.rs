@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use serde::{Serialize, Serializer};
 
-use crate::encode::{json, openmetrics, prometheus};
+use crate::encode::{Format, json};
 use crate::error::RegistryError;
 use crate::group::{self, Descriptor, EncodeMetric, MetricGroup};
 
@@ -68,11 +68,7 @@ impl Registry {
 
     /// The descriptors of every registered metric, sorted by name.
     pub fn descriptors(&self) -> Vec<&'static Descriptor> {
-        let groups = self.groups();
-        group::collect(groups.iter().map(|g| &**g))
-            .into_iter()
-            .map(|(d, _)| d)
-            .collect()
+        self.with_sorted("", |m| m.iter().map(|(d, _)| *d).collect())
     }
 
     fn groups(&self) -> Vec<Arc<dyn MetricGroup>> {
@@ -84,37 +80,40 @@ impl Registry {
             .clone()
     }
 
-    /// Calls `f` with the metrics of every group, sorted by name.
-    fn with_sorted<R>(&self, f: impl FnOnce(&group::Sorted<'_>) -> R) -> R {
+    /// Calls `f` with the metrics of every group whose name starts with `prefix`, sorted by name.
+    fn with_sorted<R>(&self, prefix: &str, f: impl FnOnce(&group::Sorted<'_>) -> R) -> R {
         let groups = self.groups();
-        f(&group::collect(groups.iter().map(|g| &**g)))
+        let mut sorted = group::collect(groups.iter().map(|g| &**g));
+        if !prefix.is_empty() {
+            sorted.retain(|(d, _)| d.name().starts_with(prefix));
+        }
+        f(&sorted)
     }
 
-    /// Runs an encoder into a `String`.
-    fn render(
+    /// Writes the metrics whose names start with `name_prefix` (all of them for `""`) in
+    /// `format` into `w`, buffered: what an HTTP endpoint streams.
+    pub fn write_format<W: Write>(
         &self,
-        encode: impl FnOnce(&mut Vec<u8>, &group::Sorted<'_>) -> io::Result<()>,
-    ) -> String {
-        let mut out = Vec::with_capacity(4096);
-        // Writing into a `Vec` cannot fail.
-        let _ = self.with_sorted(|m| encode(&mut out, m));
-        into_string(out)
-    }
-
-    /// Runs an encoder into `w` through a buffer.
-    fn stream<W: Write>(
-        &self,
+        format: Format,
+        name_prefix: &str,
         w: W,
-        encode: impl FnOnce(&mut io::BufWriter<W>, &group::Sorted<'_>) -> io::Result<()>,
     ) -> io::Result<()> {
         let mut w = io::BufWriter::with_capacity(16 * 1024, w);
-        self.with_sorted(|m| encode(&mut w, m))?;
+        self.with_sorted(name_prefix, |m| format.write(&mut w, m))?;
         w.flush()
+    }
+
+    /// Renders every metric in `format` into a `String`.
+    pub fn render(&self, format: Format) -> String {
+        let mut out = Vec::with_capacity(4096);
+        // Writing into a `Vec` cannot fail.
+        let _ = self.with_sorted("", |m| format.write(&mut out, m));
+        into_string(out)
     }
 
     /// The `/metrics.json` document, compact.
     pub fn to_json(&self) -> String {
-        self.render(|out, m| json::write(out, m))
+        self.render(Format::Json)
     }
 
     /// The `/metrics.json` document, indented by two spaces.
@@ -125,31 +124,27 @@ impl Registry {
 
     /// Writes the compact `/metrics.json` document into `w`, buffered.
     pub fn write_json<W: Write>(&self, w: W) -> io::Result<()> {
-        self.stream(w, |w, m| json::write(w, m))
+        self.write_format(Format::Json, "", w)
     }
-}
 
-impl Registry {
     /// The Prometheus text exposition (format 0.0.4).
     pub fn to_prometheus(&self) -> String {
-        self.render(|out, m| prometheus::write(out, m, prometheus::Flavor::Prometheus))
+        self.render(Format::Prometheus)
     }
 
     /// Writes the Prometheus text exposition into `w`, buffered.
     pub fn write_prometheus<W: Write>(&self, w: W) -> io::Result<()> {
-        self.stream(w, |w, m| {
-            prometheus::write(w, m, prometheus::Flavor::Prometheus)
-        })
+        self.write_format(Format::Prometheus, "", w)
     }
 
     /// The OpenMetrics 1.0 text exposition, `# EOF` included.
     pub fn to_openmetrics(&self) -> String {
-        self.render(|out, m| openmetrics::write(out, m))
+        self.render(Format::OpenMetrics)
     }
 
     /// Writes the OpenMetrics 1.0 text exposition into `w`, buffered.
     pub fn write_openmetrics<W: Write>(&self, w: W) -> io::Result<()> {
-        self.stream(w, |w, m| openmetrics::write(w, m))
+        self.write_format(Format::OpenMetrics, "", w)
     }
 }
 
@@ -164,7 +159,7 @@ impl std::fmt::Debug for Registry {
 impl Serialize for Registry {
     /// Serializes the registry as the `/metrics.json` document.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.with_sorted(|m| json::Metrics(m).serialize(serializer))
+        self.with_sorted("", |m| json::Metrics(m).serialize(serializer))
     }
 }
 

@@ -1,0 +1,291 @@
+//! The HTTP endpoint: `GET /metrics` and `GET /metrics.json` behind trusted-IP authentication.
+//!
+//! [`serve`] runs a ready server; [`router`] gives an [`axum::Router`] to mount in an existing
+//! application (serve it with `into_make_service_with_connect_info::<SocketAddr>()`, so that the
+//! peer address is known).
+//!
+//! | request | response |
+//! |---|---|
+//! | `GET /metrics` | Prometheus text, or OpenMetrics when `Accept` prefers `application/openmetrics-text` |
+//! | `GET /metrics?format=openmetrics` (or `prometheus`) | that format, whatever `Accept` says |
+//! | `GET /metrics?prefix=kumo_` | only the families whose name starts with `kumo_` (also on `/metrics.json`) |
+//! | `GET /metrics.json` | the `/metrics.json` document |
+//! | another path | `404 Not Found` |
+//! | another method | `405 Method Not Allowed` |
+//! | a peer outside the trusted hosts | `403 Forbidden`, with a plain-text body naming its address |
+//!
+//! Only the address of the TCP connection decides: `X-Forwarded-For` and its kind are ignored,
+//! and an `Authorization` header never grants access. Bodies are gzip-compressed when the client
+//! accepts it, and streamed: the encoder writes into a small bounded channel, so the memory of
+//! one scrape does not grow with the number of series, and a client that goes away stops it.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use bytes::Bytes;
+use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::sync::mpsc;
+use tower_http::compression::CompressionLayer;
+
+use crate::encode::Format;
+use crate::registry::Registry;
+pub use crate::trusted::{TrustedHostError, TrustedHosts};
+
+/// How many chunks a scrape may have in flight; with the registry's 16 KiB buffer, the memory of
+/// one scrape is bounded by about 48 KiB whatever the number of series.
+const CHUNKS_IN_FLIGHT: usize = 2;
+
+#[derive(Clone)]
+struct Endpoint {
+    registry: Arc<dyn Deref<Target = Registry> + Send + Sync>,
+    trusted: Arc<TrustedHosts>,
+}
+
+/// The `/metrics` and `/metrics.json` routes for `registry`, readable by `trusted` peers only.
+///
+/// `registry` is anything that derefs to a [`Registry`]: `Registry::global()`, an
+/// `Arc<Registry>`. Serve the router with `into_make_service_with_connect_info::<SocketAddr>()`;
+/// without the peer address every request is refused with `500`, never let through.
+pub fn router<R>(registry: R, trusted: TrustedHosts) -> Router
+where
+    R: Deref<Target = Registry> + Send + Sync + 'static,
+{
+    let endpoint = Endpoint {
+        registry: Arc::new(registry),
+        trusted: Arc::new(trusted),
+    };
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/metrics.json", get(metrics_json))
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .no_br()
+                .no_deflate()
+                .no_zstd(),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            endpoint.clone(),
+            authenticate,
+        ))
+        .with_state(endpoint)
+}
+
+/// Serves `registry` on `addr` until the returned future is dropped or fails.
+///
+/// ```no_run
+/// # async fn run() -> std::io::Result<()> {
+/// use meterstick_core::Registry;
+/// use meterstick_core::http::{self, TrustedHosts};
+///
+/// let trusted = TrustedHosts::new(["127.0.0.1", "10.0.0.0/8"]).expect("valid trusted hosts");
+/// http::serve(Registry::global(), "127.0.0.1:8000", trusted).await
+/// # }
+/// ```
+pub async fn serve<R>(
+    registry: R,
+    addr: impl ToSocketAddrs,
+    trusted: TrustedHosts,
+) -> io::Result<()>
+where
+    R: Deref<Target = Registry> + Send + Sync + 'static,
+{
+    serve_listener(TcpListener::bind(addr).await?, registry, trusted).await
+}
+
+/// Serves `registry` on a listener that is already bound (to port 0, say).
+pub async fn serve_listener<R>(
+    listener: TcpListener,
+    registry: R,
+    trusted: TrustedHosts,
+) -> io::Result<()>
+where
+    R: Deref<Target = Registry> + Send + Sync + 'static,
+{
+    let app = router(registry, trusted).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).await
+}
+
+/// Lets trusted peers through; answers everyone else `403` with its address.
+async fn authenticate(State(endpoint): State<Endpoint>, request: Request, next: Next) -> Response {
+    let Some(ConnectInfo(peer)) = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .copied()
+    else {
+        return text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the peer address is unknown, so trusted-IP authentication cannot decide; serve the \
+             router with `into_make_service_with_connect_info::<SocketAddr>()`\n"
+                .to_owned(),
+        );
+    };
+    let ip = peer.ip().to_canonical();
+    if !endpoint.trusted.contains(ip) {
+        return text(
+            StatusCode::FORBIDDEN,
+            format!("403 Forbidden: {ip} is not a trusted host\n"),
+        );
+    }
+    next.run(request).await
+}
+
+async fn metrics(
+    State(endpoint): State<Endpoint>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let format = match query.get("format").map(String::as_str) {
+        None => negotiate(headers.get(ACCEPT)),
+        Some("prometheus" | "text") => Format::Prometheus,
+        Some("openmetrics") => Format::OpenMetrics,
+        Some(other) => {
+            return text(
+                StatusCode::BAD_REQUEST,
+                format!("unknown format `{other}`; use `prometheus` or `openmetrics`\n"),
+            );
+        }
+    };
+    stream(
+        endpoint,
+        format,
+        query.get("prefix").cloned().unwrap_or_default(),
+    )
+}
+
+async fn metrics_json(
+    State(endpoint): State<Endpoint>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    stream(
+        endpoint,
+        Format::Json,
+        query.get("prefix").cloned().unwrap_or_default(),
+    )
+}
+
+/// OpenMetrics when `Accept` gives it a quality above zero and no lower than plain text.
+fn negotiate(accept: Option<&HeaderValue>) -> Format {
+    let Some(accept) = accept.and_then(|a| a.to_str().ok()) else {
+        return Format::Prometheus;
+    };
+    let mut openmetrics = None::<f32>;
+    let mut text = None::<f32>;
+    for range in accept.split(',') {
+        let mut parts = range.split(';').map(str::trim);
+        let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.strip_prefix("q="))
+            .find_map(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let slot = match media.as_str() {
+            "application/openmetrics-text" => &mut openmetrics,
+            "text/plain" => &mut text,
+            _ => continue,
+        };
+        *slot = Some(slot.map_or(q, |s| s.max(q)));
+    }
+    match (openmetrics, text) {
+        (Some(om), text) if om > 0.0 && om >= text.unwrap_or(0.0) => Format::OpenMetrics,
+        _ => Format::Prometheus,
+    }
+}
+
+/// A response whose body the registry writes, on a blocking thread, while it is sent.
+fn stream(endpoint: Endpoint, format: Format, prefix: String) -> Response {
+    let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(CHUNKS_IN_FLIGHT);
+    tokio::task::spawn_blocking(move || {
+        // An error here means the client went away; there is nobody left to tell.
+        let _ = (**endpoint.registry).write_format(format, &prefix, ChannelWriter { tx });
+    });
+    let mut rx = rx;
+    // `poll_recv` keeps answering `None` once the channel is done, as a body may be polled again.
+    let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    let mut response = Body::from_stream(body).into_response();
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    response
+}
+
+fn text(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// Sends each write as one chunk of the response body, waiting while the channel is full.
+struct ChannelWriter {
+    tx: mpsc::Sender<io::Result<Bytes>>,
+}
+
+impl io::Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tx
+            .blocking_send(Ok(Bytes::copy_from_slice(buf)))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client went away"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn negotiated(accept: &str) -> Format {
+        negotiate(Some(&HeaderValue::from_str(accept).unwrap()))
+    }
+
+    #[test]
+    fn negotiation() {
+        assert_eq!(negotiate(None), Format::Prometheus);
+        assert_eq!(negotiated("*/*"), Format::Prometheus);
+        assert_eq!(negotiated("text/plain"), Format::Prometheus);
+        assert_eq!(
+            negotiated("application/openmetrics-text"),
+            Format::OpenMetrics
+        );
+        // What Prometheus 2.x sends.
+        assert_eq!(
+            negotiated(
+                "application/openmetrics-text;version=1.0.0,application/openmetrics-text;\
+                 version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+            ),
+            Format::OpenMetrics
+        );
+        assert_eq!(
+            negotiated("application/openmetrics-text;q=0.2, text/plain;q=0.9"),
+            Format::Prometheus
+        );
+        assert_eq!(
+            negotiated("application/openmetrics-text;q=0"),
+            Format::Prometheus
+        );
+        assert_eq!(
+            negotiated("Application/OpenMetrics-Text; version=1.0.0"),
+            Format::OpenMetrics
+        );
+    }
+}
