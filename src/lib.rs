@@ -145,6 +145,50 @@
 //!     "# HELP delivered messages delivered\n# TYPE delivered counter\ndelivered_total 46\n# EOF\n"
 //! );
 //! ```
+//!
+//! ## Lifecycle and cardinality
+//!
+//! - `#[metric(prune)]` ([`Family::pruning`]): a series lives while a [`Series`] handle to it
+//!   does, and leaves every format at the next export after the last one is dropped.
+//! - `#[metric(max_series = N)]` ([`Family::max_series`], [`Registry::set_default_max_series`]):
+//!   at most `N` series, the last being an overflow series labelled [`OVERFLOW_LABEL_VALUE`];
+//!   `meterstick_series_overflow_total{metric="..."}` counts the lookups sent there.
+//! - [`GaugeFn`] and [`CounterFn`], with `#[metric(callback = path)]` or `set_fn`: values read
+//!   from a function at export time.
+//! - `#[derive(LabelValue)]` on a field-less enum: `Family<M, MyEnum>`, one slot per variant.
+//! - [`Global`]: a group in a `static`, registered in [`Registry::global`] on first use.
+//! - [`Registry::describe`] and [`Registry::describe_markdown`]: the metrics' metadata.
+//!
+//! ```
+//! use meterstick::{Counter, Family, Gauge, LabelValue, Metrics, Registry};
+//!
+//! #[derive(Clone, Copy, LabelValue)]
+//! enum Outcome {
+//!     Delivered,
+//!     #[label(rename = "transient failure")]
+//!     TransientFailure,
+//! }
+//!
+//! #[derive(Metrics)]
+//! struct Mta {
+//!     /// messages in each queue, while the queue exists
+//!     #[metric(label = "queue", prune)]
+//!     queue_depth: Family<Gauge>,
+//!     /// attempts by outcome
+//!     #[metric(label = "outcome")]
+//!     attempts: Family<Counter, Outcome>,
+//! }
+//!
+//! let registry = Registry::new();
+//! let m = registry.register(Mta::new()).unwrap();
+//! m.attempts.inc(Outcome::TransientFailure);
+//! let depth = m.queue_depth.with("gmail.com");
+//! depth.set(46);
+//! assert!(registry.to_json().contains(r#""gmail.com":46.0"#));
+//! drop(depth);
+//! assert!(!registry.to_json().contains("gmail.com"));
+//! assert!(registry.to_prometheus().contains("attempts{outcome=\"transient failure\"} 1\n"));
+//! ```
 
 pub use meterstick_core::*;
-pub use meterstick_derive::Metrics;
+pub use meterstick_derive::{LabelValue, Metrics};

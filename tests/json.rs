@@ -237,7 +237,7 @@ fn descriptors_describe_every_metric() {
     registry.register(Latency::new()).unwrap();
     registry.register(Several::new()).unwrap();
     let described: Vec<_> = registry
-        .descriptors()
+        .describe()
         .iter()
         .map(|d| (d.name(), d.kind().as_str(), d.label_keys(), d.buckets()))
         .collect();
@@ -290,7 +290,7 @@ fn a_duplicate_through_flatten_is_an_error() {
         err,
         meterstick::RegistryError::DuplicateName { name: "outer" }
     );
-    assert!(registry.descriptors().is_empty());
+    assert!(registry.describe().is_empty());
     assert_eq!(registry.to_json(), "{}");
 }
 

@@ -178,5 +178,5 @@ fn registering_the_seed_twice_names_the_duplicate() {
     );
     assert!(err.to_string().contains("`connection_count`"), "{err}");
     // Nothing of the failed group was registered.
-    assert_eq!(registry.descriptors().len(), 15);
+    assert_eq!(registry.describe().len(), 15);
 }

@@ -1,6 +1,7 @@
 //! Declares the metrics of KumoMTA's `/metrics.json` page and fills them with the page's values;
-//! prints them as pretty JSON (or `--format prometheus|openmetrics`), or serves them over HTTP
-//! with `--serve ADDR [--trusted CIDR]...` while a little simulated traffic moves the values.
+//! prints them as pretty JSON (or `--format prometheus|openmetrics`, or `--format markdown` for
+//! the reference page of the metrics), or serves them over HTTP with
+//! `--serve ADDR [--trusted CIDR]...` while a little simulated traffic moves the values.
 
 mod metrics;
 
@@ -11,7 +12,7 @@ use std::time::Duration;
 use meterstick::Registry;
 use meterstick::http::TrustedHosts;
 
-const USAGE: &str = "usage: kumod [--format json|prometheus|openmetrics] \
+const USAGE: &str = "usage: kumod [--format json|prometheus|openmetrics|markdown] \
                      [--serve ADDR [--trusted IP_OR_CIDR]...]";
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -54,11 +55,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         "json" => println!("{}", registry.to_json_pretty()),
         "prometheus" => print!("{}", registry.to_prometheus()),
         "openmetrics" => print!("{}", registry.to_openmetrics()),
-        other => {
-            return Err(
-                format!("unknown format `{other}`: json, prometheus or openmetrics").into(),
-            );
-        }
+        "markdown" => print!("{}", registry.describe_markdown()),
+        other => return Err(format!("unknown format `{other}`; {USAGE}").into()),
     }
     Ok(())
 }

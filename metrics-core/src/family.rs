@@ -5,8 +5,8 @@ use std::fmt;
 use std::hash::BuildHasher;
 use std::ops::Deref;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 use hashbrown::HashTable;
 
@@ -21,24 +21,55 @@ use crate::sorted::SortedIndex;
 struct Entry<L, M> {
     labels: L,
     metric: M,
-    /// Set once the series is removed from its family, so that exports skip it.
-    removed: AtomicBool,
+    /// Set while the series is not exported: removed, pruned, or (in an enum-labelled family)
+    /// not yet used.
+    hidden: AtomicBool,
 }
 
 impl<L, M> Entry<L, M> {
     fn is_live(&self) -> bool {
-        !self.removed.load(Ordering::Relaxed)
+        !self.hidden.load(Ordering::Relaxed)
     }
 
-    fn mark_removed(&self) {
-        self.removed.store(true, Ordering::Relaxed);
+    fn hide(&self) {
+        self.hidden.store(true, Ordering::Relaxed);
     }
+
+    /// Makes an enum-labelled series visible on first use, without a write when it already is.
+    #[inline]
+    fn show(&self) {
+        if self.hidden.load(Ordering::Relaxed) {
+            self.hidden.store(false, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The references a hashed family holds on each of its entries: the table and the sorted index.
+/// An entry with no more than these has no [`Series`] handle.
+const FAMILY_REFS: usize = 2;
+
+type Shared<L, M> = Arc<Entry<L, M>>;
+
+enum Storage<L, M> {
+    /// Label values hashed into a table; the sorted order is kept between scrapes.
+    Hashed {
+        table: RwLock<HashTable<Shared<L, M>>>,
+        order: SortedIndex<Shared<L, M>>,
+        hasher: foldhash::fast::RandomState,
+    },
+    /// A fixed set of label values (an enum): one slot each, no hashing.
+    Dense {
+        slots: Box<[Shared<L, M>]>,
+        /// Slot indices sorted by label value.
+        order: Box<[usize]>,
+    },
 }
 
 /// A metric with label keys: one series of `M` per distinct set of label values `L`.
 ///
-/// `L` is `String` for one key and a tuple of `String`s for several. Every lookup takes the
-/// borrowed form (`&str`, a tuple of `&str`) and allocates only when it creates a series.
+/// `L` is `String` for one key, a tuple of `String`s for several, or an enum deriving
+/// `LabelValue` (one slot per variant, no hashing). Every lookup takes the borrowed form (`&str`,
+/// a tuple of `&str`, the enum) and allocates only when it creates a series.
 ///
 /// ```
 /// use meterstick_core::{Counter, Family};
@@ -54,20 +85,53 @@ impl<L, M> Entry<L, M> {
 /// No method hands out a lock guard: the lock inside is held only for the lookup itself, never
 /// while user code runs, so no use of a family can deadlock.
 pub struct Family<M: Metric, L: LabelSet = String> {
-    table: RwLock<HashTable<Arc<Entry<L, M>>>>,
-    order: SortedIndex<Arc<Entry<L, M>>>,
-    hasher: foldhash::fast::RandomState,
+    storage: Storage<L, M>,
     options: M::Options,
+    prune: bool,
+    /// The most series, the overflow series included; 0 for no limit.
+    max_series: AtomicUsize,
+    /// Whether `max_series` was set on the family itself, so registry defaults leave it alone.
+    own_limit: bool,
+    /// Lookups sent to the overflow series because the family was full.
+    overflowed: AtomicU64,
 }
 
 impl<M: Metric, L: LabelSet> Family<M, L> {
     /// Creates an empty family whose series are built from `options` (a histogram's buckets).
     pub fn with_options(options: M::Options) -> Self {
+        let storage = match L::CARDINALITY {
+            Some(n) => {
+                let values: Vec<L> = (0..n).filter_map(L::from_dense_index).collect();
+                let mut order: Vec<usize> = (0..values.len()).collect();
+                order.sort_by(|a, b| label::compare(&values[*a], &values[*b]));
+                let slots = values
+                    .into_iter()
+                    .map(|labels| {
+                        Arc::new(Entry {
+                            labels,
+                            metric: M::with_options(&options),
+                            hidden: AtomicBool::new(true),
+                        })
+                    })
+                    .collect();
+                Storage::Dense {
+                    slots,
+                    order: order.into(),
+                }
+            }
+            None => Storage::Hashed {
+                table: RwLock::new(HashTable::new()),
+                order: SortedIndex::new(),
+                hasher: foldhash::fast::RandomState::default(),
+            },
+        };
         Family {
-            table: RwLock::new(HashTable::new()),
-            order: SortedIndex::new(),
-            hasher: foldhash::fast::RandomState::default(),
+            storage,
             options,
+            prune: false,
+            max_series: AtomicUsize::new(0),
+            own_limit: false,
+            overflowed: AtomicU64::new(0),
         }
     }
 
@@ -77,6 +141,47 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         M::Options: Default,
     {
         Family::with_options(M::Options::default())
+    }
+
+    /// Makes this a pruning family: a series lives while a [`Series`] handle to it lives, and
+    /// disappears from every format once the last one is dropped (at the next export, or at
+    /// [`Family::sweep`]).
+    ///
+    /// A series created by an update through the family itself (`inc(labels)`, `set(labels, v)`,
+    /// ...) has no handle, so the next export or sweep removes it before writing anything: on a
+    /// pruning family, take a handle with [`Family::with`] and keep it for as long as the series
+    /// should exist; updates through the family then reach that series. Enum-labelled families
+    /// do not prune.
+    pub fn pruning(mut self) -> Self {
+        self.prune = true;
+        self
+    }
+
+    /// Bounds the family to `max` series, the overflow series included.
+    ///
+    /// Once full, every new set of label values is sent to one overflow series whose values are
+    /// all [`OVERFLOW_LABEL_VALUE`](crate::OVERFLOW_LABEL_VALUE), and the registry's
+    /// `meterstick_series_overflow_total{metric="<name>"}` counts each such lookup. Memory never
+    /// grows past the limit. Enum-labelled families cannot fill up and ignore it.
+    pub fn max_series(mut self, max: usize) -> Self {
+        self.max_series = AtomicUsize::new(max);
+        self.own_limit = true;
+        self
+    }
+
+    /// Applies a registry-wide limit to a family that has none of its own.
+    pub(crate) fn default_max_series(&self, max: usize) {
+        if !self.own_limit && L::CARDINALITY.is_none() {
+            self.max_series.store(max, Ordering::Relaxed);
+        }
+    }
+
+    /// The limit on series, if any, and how many lookups went to the overflow series.
+    pub fn series_limit(&self) -> Option<(usize, u64)> {
+        match self.max_series.load(Ordering::Relaxed) {
+            0 => None,
+            max => Some((max, self.overflowed.load(Ordering::Relaxed))),
+        }
     }
 
     /// Returns an owned handle to the series with these label values, creating it if needed.
@@ -90,84 +195,204 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     /// any reference count. `f` runs outside the lock.
     #[inline]
     fn apply<R>(&self, labels: L::Ref<'_>, f: impl FnOnce(&M) -> R) -> R {
-        let hash = self.hasher.hash_one(labels);
-        {
-            let table = self.table.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(entry) = table.find(hash, |e| e.labels.matches(labels)) {
-                // The entry is kept alive by the table while the read lock is held; the metric
-                // operations below are single atomic instructions, never user code.
-                return f(&entry.metric);
+        match &self.storage {
+            Storage::Dense { slots, .. } => {
+                let entry = &slots[L::dense_index(labels)];
+                entry.show();
+                f(&entry.metric)
+            }
+            Storage::Hashed { table, hasher, .. } => {
+                let hash = hash_of::<L>(hasher, labels);
+                {
+                    let table = read(table);
+                    // The entry is kept alive by the table while the read lock is held; the
+                    // metric operations are single atomic instructions, never user code.
+                    if let Some(entry) = self.find_or_overflow(&table, hasher, hash, labels) {
+                        return f(&entry.metric);
+                    }
+                }
+                f(&self.insert(hash, labels).metric)
             }
         }
-        f(&self.insert(hash, labels).metric)
     }
 
-    fn entry(&self, labels: L::Ref<'_>) -> Arc<Entry<L, M>> {
-        let hash = self.hasher.hash_one(labels);
-        {
-            let table = self.table.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(entry) = table.find(hash, |e| e.labels.matches(labels)) {
-                return Arc::clone(entry);
+    fn entry(&self, labels: L::Ref<'_>) -> Shared<L, M> {
+        match &self.storage {
+            Storage::Dense { slots, .. } => {
+                let entry = &slots[L::dense_index(labels)];
+                entry.show();
+                Arc::clone(entry)
+            }
+            Storage::Hashed { table, hasher, .. } => {
+                let hash = hash_of::<L>(hasher, labels);
+                if let Some(entry) = self.find_or_overflow(&read(table), hasher, hash, labels) {
+                    return Arc::clone(entry);
+                }
+                self.insert(hash, labels)
             }
         }
-        self.insert(hash, labels)
+    }
+
+    /// The series with these values, or the overflow series when the family is full and has
+    /// one already; `None` when the caller must insert.
+    #[inline]
+    fn find_or_overflow<'t>(
+        &self,
+        table: &'t HashTable<Shared<L, M>>,
+        hasher: &foldhash::fast::RandomState,
+        hash: u64,
+        labels: L::Ref<'_>,
+    ) -> Option<&'t Shared<L, M>> {
+        if let Some(entry) = table.find(hash, |e| e.labels.matches(labels)) {
+            return Some(entry);
+        }
+        let overflow = self.full(table.len()).then(L::overflow).flatten()?;
+        let entry = table.find(hash_of::<L>(hasher, overflow), |e| {
+            e.labels.matches(overflow)
+        })?;
+        self.overflowed.fetch_add(1, Ordering::Relaxed);
+        Some(entry)
+    }
+
+    /// Whether a new series would leave no room for the overflow series within the limit.
+    fn full(&self, len: usize) -> bool {
+        let max = self.max_series.load(Ordering::Relaxed);
+        max != 0 && len + 1 >= max
     }
 
     #[cold]
-    fn insert(&self, hash: u64, labels: L::Ref<'_>) -> Arc<Entry<L, M>> {
-        let mut table = self.table.write().unwrap_or_else(PoisonError::into_inner);
-        let hasher = &self.hasher;
+    fn insert(&self, hash: u64, labels: L::Ref<'_>) -> Shared<L, M> {
+        let Storage::Hashed {
+            table,
+            order,
+            hasher,
+        } = &self.storage
+        else {
+            unreachable!("only hashed families insert");
+        };
+        let mut table = table.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = table.find(hash, |e| e.labels.matches(labels)) {
+            return Arc::clone(entry);
+        }
+        let (hash, labels) = match self.full(table.len()).then(L::overflow).flatten() {
+            Some(overflow) => {
+                self.overflowed.fetch_add(1, Ordering::Relaxed);
+                (hash_of::<L>(hasher, overflow), overflow)
+            }
+            None => (hash, labels),
+        };
         let entry = table
             .entry(
                 hash,
                 |e| e.labels.matches(labels),
-                |e| hasher.hash_one(e.labels.borrow_values()),
+                |e| hash_of::<L>(hasher, e.labels.borrow_values()),
             )
             .or_insert_with(|| {
                 let entry = Arc::new(Entry {
                     labels: L::from_ref(labels),
                     metric: M::with_options(&self.options),
-                    removed: AtomicBool::new(false),
+                    hidden: AtomicBool::new(false),
                 });
-                self.order.push(Arc::clone(&entry));
+                order.push(Arc::clone(&entry));
                 entry
             });
         Arc::clone(entry.get())
     }
 
     fn find<R>(&self, labels: L::Ref<'_>, f: impl FnOnce(&M) -> R) -> Option<R> {
-        let hash = self.hasher.hash_one(labels);
-        let table = self.table.read().unwrap_or_else(PoisonError::into_inner);
-        table
-            .find(hash, |e| e.labels.matches(labels))
-            .map(|e| f(&e.metric))
+        match &self.storage {
+            Storage::Dense { slots, .. } => {
+                let entry = &slots[L::dense_index(labels)];
+                entry.is_live().then(|| f(&entry.metric))
+            }
+            Storage::Hashed { table, hasher, .. } => {
+                let hash = hash_of::<L>(hasher, labels);
+                read(table)
+                    .find(hash, |e| e.labels.matches(labels))
+                    .map(|e| f(&e.metric))
+            }
+        }
     }
 
     /// Removes the series with these label values; returns whether it existed.
     ///
     /// Handles to it keep working but are no longer exported; a later update through the family
-    /// starts a new series at zero.
+    /// starts a new series at zero. In an enum-labelled family the series only stops being
+    /// exported until its next update, and keeps its value.
     pub fn remove(&self, labels: L::Ref<'_>) -> bool {
-        let hash = self.hasher.hash_one(labels);
-        let mut table = self.table.write().unwrap_or_else(PoisonError::into_inner);
-        match table.find_entry(hash, |e| e.labels.matches(labels)) {
-            Ok(entry) => {
-                let (entry, _) = entry.remove();
-                entry.mark_removed();
-                self.order.mark_stale();
-                true
+        match &self.storage {
+            Storage::Dense { slots, .. } => {
+                let entry = &slots[L::dense_index(labels)];
+                let was_live = entry.is_live();
+                entry.hide();
+                was_live
             }
-            Err(_) => false,
+            Storage::Hashed {
+                table,
+                order,
+                hasher,
+            } => {
+                let hash = hash_of::<L>(hasher, labels);
+                let mut table = table.write().unwrap_or_else(PoisonError::into_inner);
+                match table.find_entry(hash, |e| e.labels.matches(labels)) {
+                    Ok(entry) => {
+                        let (entry, _) = entry.remove();
+                        entry.hide();
+                        order.mark_stale();
+                        true
+                    }
+                    Err(_) => false,
+                }
+            }
         }
     }
 
     /// Removes every series.
     pub fn clear(&self) {
-        // Dropped after the lock is released: freeing many series must not stall updates.
-        let old = std::mem::take(&mut *self.table.write().unwrap_or_else(PoisonError::into_inner));
-        old.iter().for_each(|e| e.mark_removed());
-        self.order.clear();
-        drop(old);
+        match &self.storage {
+            Storage::Dense { slots, .. } => slots.iter().for_each(|e| e.hide()),
+            Storage::Hashed { table, order, .. } => {
+                // Dropped after the lock is released: freeing many series must not stall
+                // updates.
+                let old =
+                    std::mem::take(&mut *table.write().unwrap_or_else(PoisonError::into_inner));
+                old.iter().for_each(|e| e.hide());
+                order.clear();
+                drop(old);
+            }
+        }
+    }
+
+    /// Removes, in a pruning family, every series that no [`Series`] handle holds; returns how
+    /// many. Exports do this by themselves.
+    pub fn sweep(&self) -> usize {
+        let Storage::Hashed { table, order, .. } = &self.storage else {
+            return 0;
+        };
+        if !self.prune {
+            return 0;
+        }
+        let unheld = |e: &Shared<L, M>| Arc::strong_count(e) <= FAMILY_REFS;
+        // Look first under the read lock, so that a sweep with nothing to do stalls nobody.
+        if !read(table).iter().any(unheld) {
+            return 0;
+        }
+        // Under the write lock no lookup can clone an entry, so a count of `FAMILY_REFS` means
+        // that no handle exists nor can appear.
+        let mut removed = 0;
+        table
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|e| {
+                let keep = !unheld(e);
+                if !keep {
+                    e.hide();
+                    removed += 1;
+                }
+                keep
+            });
+        order.mark_stale();
+        removed
     }
 
     /// Whether a series with these label values exists.
@@ -177,10 +402,10 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
 
     /// The number of series.
     pub fn len(&self) -> usize {
-        self.table
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        match &self.storage {
+            Storage::Dense { slots, .. } => slots.iter().filter(|e| e.is_live()).count(),
+            Storage::Hashed { table, .. } => read(table).len(),
+        }
     }
 
     /// Whether the family has no series.
@@ -188,18 +413,39 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         self.len() == 0
     }
 
-    /// Calls `f` on every series, sorted by label values, with no lock held that an update
-    /// or an insert could wait for.
+    /// Calls `f` on every series, sorted by label values, with no lock held that an update or
+    /// an insert could wait for. A pruning family is swept first.
     pub(crate) fn for_each_sorted<E>(
         &self,
         mut f: impl FnMut(&[&str], &M) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.order.for_each(
-            |e| e.is_live(),
-            |a, b| label::compare(&a.labels, &b.labels),
-            |e| label::with_values(&e.labels, |values| f(values, &e.metric)),
-        )
+        match &self.storage {
+            Storage::Dense { slots, order } => order
+                .iter()
+                .map(|i| &slots[*i])
+                .filter(|e| e.is_live())
+                .try_for_each(|e| label::with_values(&e.labels, |values| f(values, &e.metric))),
+            Storage::Hashed { order, .. } => {
+                self.sweep();
+                order.for_each(
+                    |e| e.is_live(),
+                    |a, b| label::compare(&a.labels, &b.labels),
+                    |e| label::with_values(&e.labels, |values| f(values, &e.metric)),
+                )
+            }
+        }
     }
+}
+
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[inline]
+fn hash_of<L: LabelSet>(hasher: &foldhash::fast::RandomState, values: L::Ref<'_>) -> u64 {
+    let mut state = hasher.build_hasher();
+    L::hash_values(values, &mut state);
+    std::hash::Hasher::finish(&state)
 }
 
 impl<M: Metric, L: LabelSet> Default for Family<M, L>
@@ -216,6 +462,8 @@ impl<M: Metric, L: LabelSet> fmt::Debug for Family<M, L> {
         f.debug_struct("Family")
             .field("kind", &M::KIND)
             .field("series", &self.len())
+            .field("pruning", &self.prune)
+            .field("limit", &self.series_limit())
             .finish()
     }
 }
@@ -288,13 +536,14 @@ impl<L: LabelSet> Family<Histogram, L> {
 ///
 /// A handle costs nothing to use: an update through it is the metric's own atomic operation.
 /// It stays valid after the series is removed from its family (the update is then not exported).
+/// In a pruning family, the series lives as long as a handle to it does.
 pub struct Series<M> {
     metric: NonNull<M>,
     owner: Arc<dyn Any + Send + Sync>,
 }
 
 impl<M: Metric> Series<M> {
-    fn new<L: LabelSet>(entry: Arc<Entry<L, M>>) -> Self {
+    fn new<L: LabelSet>(entry: Shared<L, M>) -> Self {
         let metric = NonNull::from(&entry.metric);
         Series {
             metric,

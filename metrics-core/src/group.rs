@@ -3,6 +3,7 @@
 
 use std::io;
 
+use crate::callback::{CounterFn, GaugeFn};
 use crate::counter::Counter;
 use crate::family::Family;
 use crate::gauge::Gauge;
@@ -107,6 +108,17 @@ pub trait EncodeMetric: Send + Sync {
         &self,
         f: &mut dyn FnMut(&[&str], Sample<'_>) -> io::Result<()>,
     ) -> io::Result<()>;
+
+    /// For a family with a limit on its series: the limit, and how many lookups went to its
+    /// overflow series.
+    fn series_limit(&self) -> Option<(usize, u64)> {
+        None
+    }
+
+    /// Gives a family without a limit of its own the registry's default.
+    fn default_max_series(&self, max: usize) {
+        let _ = max;
+    }
 }
 
 macro_rules! encode_single {
@@ -124,12 +136,38 @@ macro_rules! encode_single {
 
 encode_single!(Counter, Gauge, Histogram);
 
+macro_rules! encode_callback {
+    ($($t:ty),*) => {$(
+        impl EncodeMetric for $t {
+            fn for_each_series(
+                &self,
+                f: &mut dyn FnMut(&[&str], Sample<'_>) -> io::Result<()>,
+            ) -> io::Result<()> {
+                match self.sample() {
+                    Some(sample) => f(&[], sample),
+                    None => Ok(()),
+                }
+            }
+        }
+    )*};
+}
+
+encode_callback!(CounterFn, GaugeFn);
+
 impl<M: Metric, L: LabelSet> EncodeMetric for Family<M, L> {
     fn for_each_series(
         &self,
         f: &mut dyn FnMut(&[&str], Sample<'_>) -> io::Result<()>,
     ) -> io::Result<()> {
         self.for_each_sorted(|labels, metric| f(labels, metric.sample()))
+    }
+
+    fn series_limit(&self) -> Option<(usize, u64)> {
+        Family::series_limit(self)
+    }
+
+    fn default_max_series(&self, max: usize) {
+        Family::default_max_series(self, max)
     }
 }
 

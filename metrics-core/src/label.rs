@@ -1,22 +1,53 @@
 //! Label sets: the values that identify one series of a family.
 
 use std::cmp::Ordering;
-use std::hash::Hash;
+use std::hash::{Hash, Hasher};
 
 /// The most label keys one family can have.
 pub const MAX_LABELS: usize = 8;
 
-/// The label values of one series: a `String` for one key, a tuple of `String`s for several.
+/// The value a full family gives new label values: see `#[metric(max_series = N)]`.
+pub const OVERFLOW_LABEL_VALUE: &str = "__overflow__";
+
+/// The label values of one series: a `String` for one key, a tuple of `String`s for several, or
+/// an enum deriving `LabelValue`.
 ///
 /// Lookups take the borrowed form [`LabelSet::Ref`] (`&str`, or a tuple of `&str`), so an update
 /// of an existing series allocates nothing; the owned form is built only when a series is first
 /// created.
 pub trait LabelSet: Send + Sync + 'static {
     /// The borrowed form taken by lookups.
-    type Ref<'a>: Copy + Hash + Eq;
+    type Ref<'a>: Copy;
 
     /// The number of label keys.
     const ARITY: usize;
+
+    /// For a label type with a fixed set of values (an enum deriving `LabelValue`), how many
+    /// there are: its families keep one slot per value and never hash.
+    const CARDINALITY: Option<usize> = None;
+
+    /// Feeds the borrowed values to a hasher; equal values must hash equally, owned or not.
+    fn hash_values<H: Hasher>(values: Self::Ref<'_>, state: &mut H);
+
+    /// The slot of these values, below [`Self::CARDINALITY`], for fixed-cardinality types.
+    fn dense_index(values: Self::Ref<'_>) -> usize {
+        let _ = values;
+        0
+    }
+
+    /// The owned values of slot `index`, for fixed-cardinality types.
+    fn from_dense_index(index: usize) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        let _ = index;
+        None
+    }
+
+    /// The values that stand for every new series once a family is full
+    /// ([`OVERFLOW_LABEL_VALUE`] for each key), or `None` for fixed-cardinality types, whose
+    /// families cannot fill up.
+    fn overflow<'a>() -> Option<Self::Ref<'a>>;
 
     /// Borrows the values. Hashing and comparing go through this form, owned or not.
     fn borrow_values(&self) -> Self::Ref<'_>;
@@ -35,6 +66,15 @@ pub trait LabelSet: Send + Sync + 'static {
 impl LabelSet for String {
     type Ref<'a> = &'a str;
     const ARITY: usize = 1;
+
+    #[inline]
+    fn hash_values<H: Hasher>(values: &str, state: &mut H) {
+        values.hash(state);
+    }
+
+    fn overflow<'a>() -> Option<&'a str> {
+        Some(OVERFLOW_LABEL_VALUE)
+    }
 
     #[inline]
     fn borrow_values(&self) -> &str {
@@ -63,6 +103,15 @@ macro_rules! tuple_label_set {
             const ARITY: usize = $n;
 
             #[inline]
+            fn hash_values<H: Hasher>(values: Self::Ref<'_>, state: &mut H) {
+                values.hash(state);
+            }
+
+            fn overflow<'a>() -> Option<Self::Ref<'a>> {
+                Some(($(tuple_label_set!(@overflow $t),)+))
+            }
+
+            #[inline]
             fn borrow_values(&self) -> Self::Ref<'_> {
                 ($(self.$i.as_str(),)+)
             }
@@ -86,6 +135,7 @@ macro_rules! tuple_label_set {
         }
     };
     (@str $a:lifetime $t:ident) => { &$a str };
+    (@overflow $t:ident) => { OVERFLOW_LABEL_VALUE };
 }
 
 tuple_label_set!(2; 0 String, 1 String);

@@ -6,11 +6,13 @@
 
 #![deny(missing_docs)]
 
+mod callback;
 mod counter;
 mod encode;
 mod error;
 mod family;
 mod gauge;
+mod global;
 mod group;
 mod histogram;
 #[cfg(feature = "http")]
@@ -22,6 +24,7 @@ mod sorted;
 #[cfg(feature = "http")]
 mod trusted;
 
+pub use callback::{CounterFn, GaugeFn};
 pub use counter::Counter;
 pub use encode::openmetrics::CONTENT_TYPE as OPENMETRICS_CONTENT_TYPE;
 pub use encode::prometheus::CONTENT_TYPE as PROMETHEUS_CONTENT_TYPE;
@@ -29,11 +32,12 @@ pub use encode::{Format, JSON_CONTENT_TYPE};
 pub use error::{BucketsError, RegistryError};
 pub use family::{Family, Series};
 pub use gauge::Gauge;
+pub use global::Global;
 pub use group::{Descriptor, EncodeMetric, MetricGroup, Visitor};
 pub use histogram::{Buckets, DEFAULT_BUCKETS, Histogram};
-pub use label::{LabelSet, MAX_LABELS};
+pub use label::{LabelSet, MAX_LABELS, OVERFLOW_LABEL_VALUE};
 pub use metric::{Metric, MetricKind, Sample};
-pub use registry::Registry;
+pub use registry::{OVERFLOW_METRIC_NAME, Registry};
 
 /// Used by generated code, not API: may change in any release.
 #[doc(hidden)]
@@ -113,7 +117,7 @@ pub mod __private {
     /// A field type that the derive accepts as a metric, with what it can check at compile time.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` is not a metric type",
-        label = "a metric field must be a `Counter`, `Gauge`, `Histogram` or `Family<...>`",
+        label = "a metric field must be a `Counter`, `Gauge`, `Histogram`, `Family<...>`, `GaugeFn` or `CounterFn`",
         note = "for a nested struct of metrics use `#[metric(flatten)]`; for other data, `#[metric(skip)]`"
     )]
     pub trait MetricField: EncodeMetric {
@@ -132,6 +136,60 @@ pub mod __private {
         )*};
     }
     single!(Counter, Gauge, Histogram);
+
+    impl MetricField for crate::GaugeFn {
+        const KIND: MetricKind = MetricKind::Gauge;
+        const ARITY: usize = 0;
+    }
+
+    impl MetricField for crate::CounterFn {
+        const KIND: MetricKind = MetricKind::Counter;
+        const ARITY: usize = 0;
+    }
+
+    /// A family field configured by `#[metric(prune, max_series = N)]`.
+    #[diagnostic::on_unimplemented(
+        message = "`prune` and `max_series` apply to `Family` fields only, not `{Self}`"
+    )]
+    pub trait FamilyField: Sized {
+        /// Applies the keys given in the attribute.
+        fn configure(self, prune: bool, max_series: Option<usize>) -> Self;
+    }
+
+    impl<M: Metric, L: LabelSet> FamilyField for Family<M, L> {
+        fn configure(self, prune: bool, max_series: Option<usize>) -> Self {
+            let family = if prune { self.pruning() } else { self };
+            match max_series {
+                Some(max) => family.max_series(max),
+                None => family,
+            }
+        }
+    }
+
+    /// A callback metric built by `#[metric(callback = path)]`.
+    #[diagnostic::on_unimplemented(
+        message = "`callback` applies to `GaugeFn` and `CounterFn` fields only, not `{Self}`"
+    )]
+    pub trait CallbackField {
+        /// The value the callback returns.
+        type Value;
+        /// Builds the metric around `f`.
+        fn from_fn(f: impl Fn() -> Self::Value + Send + Sync + 'static) -> Self;
+    }
+
+    impl CallbackField for crate::GaugeFn {
+        type Value = i64;
+        fn from_fn(f: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+            crate::GaugeFn::with_fn(f)
+        }
+    }
+
+    impl CallbackField for crate::CounterFn {
+        type Value = u64;
+        fn from_fn(f: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+            crate::CounterFn::with_fn(f)
+        }
+    }
 
     impl<M: Metric, L: LabelSet> MetricField for Family<M, L> {
         const KIND: MetricKind = M::KIND;

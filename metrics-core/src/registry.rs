@@ -2,13 +2,14 @@
 
 use std::collections::HashSet;
 use std::io::{self, Write};
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, LazyLock, OnceLock, PoisonError, RwLock};
 
 use serde::{Serialize, Serializer};
 
-use crate::encode::{Format, json};
+use crate::encode::{Format, json, markdown};
 use crate::error::RegistryError;
 use crate::group::{self, Descriptor, EncodeMetric, MetricGroup};
+use crate::metric::{MetricKind, Sample};
 
 /// The set of metric groups that a process exports.
 ///
@@ -26,6 +27,7 @@ pub struct Registry {
 struct Inner {
     groups: Vec<Arc<dyn MetricGroup>>,
     names: HashSet<&'static str>,
+    default_max_series: Option<usize>,
 }
 
 impl Registry {
@@ -62,13 +64,37 @@ impl Registry {
             }
         }
         inner.names.extend(fresh);
+        if let Some(max) = inner.default_max_series {
+            group.visit(&mut |_: &'static Descriptor, m: &dyn EncodeMetric| {
+                m.default_max_series(max)
+            });
+        }
         inner.groups.push(group);
         Ok(())
     }
 
-    /// The descriptors of every registered metric, sorted by name.
-    pub fn descriptors(&self) -> Vec<&'static Descriptor> {
+    /// Limits every family without a `max_series` of its own to `max` series, in the groups
+    /// registered so far and from now on. See [`Family::max_series`](crate::Family::max_series).
+    pub fn set_default_max_series(&self, max: usize) {
+        let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
+        inner.default_max_series = Some(max);
+        for group in &inner.groups {
+            group.visit(&mut |_: &'static Descriptor, m: &dyn EncodeMetric| {
+                m.default_max_series(max)
+            });
+        }
+    }
+
+    /// The descriptor of every exported metric, sorted by name: name, kind, help, label keys
+    /// and buckets.
+    pub fn describe(&self) -> Vec<&'static Descriptor> {
         self.with_sorted("", |m| m.iter().map(|(d, _)| *d).collect())
+    }
+
+    /// A Markdown reference page listing every metric: name, type, label keys, buckets and
+    /// help, as a table sorted by name.
+    pub fn describe_markdown(&self) -> String {
+        markdown::render(&self.describe())
     }
 
     fn groups(&self) -> Vec<Arc<dyn MetricGroup>> {
@@ -81,9 +107,24 @@ impl Registry {
     }
 
     /// Calls `f` with the metrics of every group whose name starts with `prefix`, sorted by name.
+    /// The built-in `meterstick_series_overflow_total` is among them while any family has a
+    /// limit.
     fn with_sorted<R>(&self, prefix: &str, f: impl FnOnce(&group::Sorted<'_>) -> R) -> R {
         let groups = self.groups();
-        let mut sorted = group::collect(groups.iter().map(|g| &**g));
+        let metrics = group::collect(groups.iter().map(|g| &**g));
+        let overflow = OverflowCounts(
+            metrics
+                .iter()
+                .filter(|(_, m)| m.series_limit().is_some())
+                .map(|(d, m)| (d.name(), *m))
+                .collect(),
+        );
+        let mut sorted = metrics.clone();
+        if !overflow.0.is_empty() {
+            let descriptor: &'static Descriptor = &OVERFLOW_DESCRIPTOR;
+            let at = sorted.partition_point(|(d, _)| d.name() < descriptor.name());
+            sorted.insert(at, (descriptor, &overflow));
+        }
         if !prefix.is_empty() {
             sorted.retain(|(d, _)| d.name().starts_with(prefix));
         }
@@ -151,7 +192,7 @@ impl Registry {
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Registry")
-            .field("metrics", &self.descriptors().len())
+            .field("metrics", &self.describe().len())
             .finish()
     }
 }
@@ -160,6 +201,42 @@ impl Serialize for Registry {
     /// Serializes the registry as the `/metrics.json` document.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.with_sorted("", |m| json::Metrics(m).serialize(serializer))
+    }
+}
+
+/// The name of the built-in counter of lookups sent to overflow series.
+pub const OVERFLOW_METRIC_NAME: &str = "meterstick_series_overflow_total";
+
+static OVERFLOW_DESCRIPTOR: LazyLock<Descriptor> = LazyLock::new(|| {
+    let help = "lookups of new label values sent to the overflow series because the family was \
+                full, per metric";
+    let heads = crate::__private::heads(OVERFLOW_METRIC_NAME, help, MetricKind::Counter);
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    Descriptor::__from_derive(
+        OVERFLOW_METRIC_NAME,
+        help,
+        MetricKind::Counter,
+        &["metric"],
+        None,
+        leak(heads.json),
+        leak(heads.prometheus),
+        leak(heads.openmetrics),
+        leak(heads.openmetrics_name),
+    )
+});
+
+/// The overflow counts of the limited families, by metric name.
+struct OverflowCounts<'a>(Vec<(&'static str, &'a dyn EncodeMetric)>);
+
+impl EncodeMetric for OverflowCounts<'_> {
+    fn for_each_series(
+        &self,
+        f: &mut dyn FnMut(&[&str], Sample<'_>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.0.iter().try_for_each(|(name, metric)| {
+            let (_, overflowed) = metric.series_limit().unwrap_or_default();
+            f(&[name], Sample::Counter(overflowed))
+        })
     }
 }
 

@@ -29,6 +29,8 @@ pub struct Shape {
     pub arity: Option<usize>,
     /// The label type as written, to quote in messages.
     pub label_type: Option<String>,
+    /// Whether the type is a callback metric (`GaugeFn`, `CounterFn`).
+    pub callback: Option<bool>,
 }
 
 /// What the derive does with a field.
@@ -175,6 +177,16 @@ impl Shape {
                 family: Some(false),
                 arity: Some(0),
                 label_type: None,
+                callback: Some(false),
+            };
+        }
+        if let Some(kind) = callback_kind_named(&ident) {
+            return Shape {
+                kind: Some(kind),
+                family: Some(false),
+                arity: Some(0),
+                label_type: None,
+                callback: Some(true),
             };
         }
         if ident != "Family" {
@@ -201,6 +213,7 @@ impl Shape {
             family: Some(true),
             arity,
             label_type,
+            callback: Some(false),
         }
     }
 }
@@ -210,6 +223,14 @@ fn kind_named(ident: &Ident) -> Option<Kind> {
         "Counter" => Some(Kind::Counter),
         "Gauge" => Some(Kind::Gauge),
         "Histogram" => Some(Kind::Histogram),
+        _ => None,
+    }
+}
+
+fn callback_kind_named(ident: &Ident) -> Option<Kind> {
+    match ident.to_string().as_str() {
+        "CounterFn" => Some(Kind::Counter),
+        "GaugeFn" => Some(Kind::Gauge),
         _ => None,
     }
 }

@@ -134,6 +134,9 @@ pub struct FieldAttrs {
     pub buckets: Option<Spanned<Vec<Bound>>>,
     pub flatten: Option<Span>,
     pub skip: Option<Span>,
+    pub prune: Option<Span>,
+    pub max_series: Option<syn::LitInt>,
+    pub callback: Option<Expr>,
     /// The keys given, in order, for the rules that forbid combinations.
     pub keys: Vec<Spanned<&'static str>>,
 }
@@ -146,7 +149,7 @@ pub struct Bound {
 }
 
 const FIELD_KEYS: &str = "`counter`, `gauge`, `histogram`, `help`, `name`, `label`, `labels`, \
-                          `buckets`, `flatten` or `skip`";
+                          `buckets`, `prune`, `max_series`, `callback`, `flatten` or `skip`";
 
 impl FieldAttrs {
     pub fn from_attrs(cx: &Ctxt, attrs: &[Attribute]) -> Self {
@@ -219,6 +222,17 @@ impl FieldAttrs {
             };
             set_once(cx, meta, &mut self.buckets, buckets, "buckets");
             "buckets"
+        } else if meta.path.is_ident("prune") {
+            set_once(cx, meta, &mut self.prune, span, "prune");
+            "prune"
+        } else if meta.path.is_ident("max_series") {
+            let value: syn::LitInt = meta.value()?.parse()?;
+            set_once(cx, meta, &mut self.max_series, value, "max_series");
+            "max_series"
+        } else if meta.path.is_ident("callback") {
+            let value: Expr = meta.value()?.parse()?;
+            set_once(cx, meta, &mut self.callback, value, "callback");
+            "callback"
         } else if meta.path.is_ident("flatten") {
             set_once(cx, meta, &mut self.flatten, span, "flatten");
             "flatten"

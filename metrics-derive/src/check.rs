@@ -22,6 +22,8 @@ pub fn check(cx: &Ctxt, input: &Input<'_>) {
         check_label_keys(cx, field);
         check_label_arity(cx, field);
         check_buckets(cx, field, kind);
+        check_family_keys(cx, field);
+        check_callback(cx, field);
     }
     check_duplicate_names(cx, input);
 }
@@ -236,6 +238,44 @@ fn check_buckets(cx: &Ctxt, field: &Field<'_>, kind: Kind) {
                     "bucket bounds must be strictly increasing, but `{}` follows `{}`",
                     pair[1].text, pair[0].text
                 ),
+            );
+        }
+    }
+}
+
+/// `prune` and `max_series` only on families; `max_series` at least 1.
+fn check_family_keys(cx: &Ctxt, field: &Field<'_>) {
+    if field.shape.family == Some(false) {
+        for key in field
+            .attrs
+            .keys
+            .iter()
+            .filter(|k| matches!(k.value, "prune" | "max_series"))
+        {
+            cx.error(
+                key.span,
+                format!("`{}` is only allowed on `Family` fields", key.value),
+            );
+        }
+    }
+    if let Some(max) = &field.attrs.max_series {
+        match max.base10_parse::<usize>() {
+            Ok(0) | Err(_) => cx.error(
+                max.span(),
+                "`max_series` must be a whole number of at least 1; leave it out for no limit",
+            ),
+            Ok(_) => {}
+        }
+    }
+}
+
+/// `callback` only on `GaugeFn` and `CounterFn` fields.
+fn check_callback(cx: &Ctxt, field: &Field<'_>) {
+    if field.shape.callback == Some(false) {
+        if let Some(key) = field.attrs.keys.iter().find(|k| k.value == "callback") {
+            cx.error(
+                key.span,
+                "`callback` is only allowed on `GaugeFn` and `CounterFn` fields",
             );
         }
     }

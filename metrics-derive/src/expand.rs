@@ -54,16 +54,7 @@ fn expand(input: &Input<'_>) -> TokenStream {
 
     let inits = input.fields.iter().map(|field| {
         let member = field.ident;
-        let ty = field.ty;
-        let init = match (field.role(), &field.attrs.buckets) {
-            (Some(Role::Metric(Kind::Histogram)), Some(buckets)) => {
-                let bounds = buckets.value.iter().map(|b| Literal::f64_suffixed(b.value));
-                quote_spanned! {ty.span()=>
-                    <#ty as #krate::__private::HistogramField>::with_bounds(&[#(#bounds),*])
-                }
-            }
-            _ => quote_spanned! {ty.span()=> <#ty as ::core::default::Default>::default() },
-        };
+        let init = expand_init(&krate, field);
         quote!(#member: #init)
     });
 
@@ -123,6 +114,35 @@ fn expand(input: &Input<'_>) -> TokenStream {
     }
 }
 
+/// The expression that builds one field in `Default::default()`.
+fn expand_init(krate: &TokenStream, field: &Field<'_>) -> TokenStream {
+    let ty = field.ty;
+    let attrs = &field.attrs;
+    let mut init = match (field.role(), &attrs.buckets, &attrs.callback) {
+        (Some(Role::Metric(Kind::Histogram)), Some(buckets), _) => {
+            let bounds = buckets.value.iter().map(|b| Literal::f64_suffixed(b.value));
+            quote_spanned! {ty.span()=>
+                <#ty as #krate::__private::HistogramField>::with_bounds(&[#(#bounds),*])
+            }
+        }
+        (Some(Role::Metric(_)), _, Some(callback)) => quote_spanned! {ty.span()=>
+            <#ty as #krate::__private::CallbackField>::from_fn(#callback)
+        },
+        _ => quote_spanned! {ty.span()=> <#ty as ::core::default::Default>::default() },
+    };
+    if attrs.prune.is_some() || attrs.max_series.is_some() {
+        let prune = attrs.prune.is_some();
+        let max_series = match &attrs.max_series {
+            Some(max) => quote!(::core::option::Option::Some(#max)),
+            None => quote!(::core::option::Option::None),
+        };
+        init = quote_spanned! {ty.span()=>
+            <#ty as #krate::__private::FamilyField>::configure(#init, #prune, #max_series)
+        };
+    }
+    init
+}
+
 /// The descriptor of one metric field and the call that shows it to the visitor.
 fn expand_visit(
     krate: &TokenStream,
@@ -140,6 +160,9 @@ fn expand_visit(
         Some(b) => {
             let bounds = b.value.iter().map(|b| Literal::f64_suffixed(b.value));
             quote!(::core::option::Option::Some(&[#(#bounds),*]))
+        }
+        None if kind == Kind::Histogram => {
+            quote!(::core::option::Option::Some(#krate::DEFAULT_BUCKETS))
         }
         None => quote!(::core::option::Option::None),
     };

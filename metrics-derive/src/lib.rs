@@ -5,6 +5,7 @@ mod ast;
 mod attr;
 mod check;
 mod expand;
+mod label_value;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
@@ -14,4 +15,15 @@ use syn::{DeriveInput, parse_macro_input};
 pub fn derive_metrics(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::derive(&input).into()
+}
+
+/// Derives `LabelSet` for a field-less enum, so that it can label a family:
+/// `Family<Counter, MyEnum>`, with one slot per variant and no hashing.
+///
+/// The enum must also derive `Clone` and `Copy`. Each variant's label value is its name in
+/// snake case, or `#[label(rename = "...")]`.
+#[proc_macro_derive(LabelValue, attributes(label))]
+pub fn derive_label_value(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    label_value::derive(&input).into()
 }

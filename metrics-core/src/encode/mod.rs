@@ -1,6 +1,7 @@
 //! The encoders: each writes one output format from the sorted metrics of some groups.
 
 pub(crate) mod json;
+pub(crate) mod markdown;
 pub(crate) mod openmetrics;
 pub(crate) mod prometheus;
 

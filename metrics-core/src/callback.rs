@@ -1,0 +1,97 @@
+//! Callback metrics: values read from a function at export time.
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{PoisonError, RwLock};
+
+use crate::metric::{MetricKind, Sample};
+
+type Callback<T> = Box<dyn Fn() -> T + Send + Sync>;
+
+macro_rules! callback_metric {
+    ($(#[$doc:meta])* $name:ident, $value:ty, $kind:ident, $sample:ident) => {
+        $(#[$doc])*
+        ///
+        /// The function runs on the exporting thread at every export, so it should be quick. A
+        /// function that panics is reported as having no value (`null` in JSON, no sample in the
+        /// text formats); the export and the process go on. Without a function the metric has no
+        /// value either.
+        pub struct $name {
+            callback: RwLock<Option<Callback<$value>>>,
+        }
+
+        impl $name {
+            /// Creates the metric with no function yet; see [`Self::set_fn`].
+            pub const fn new() -> Self {
+                $name {
+                    callback: RwLock::new(None),
+                }
+            }
+
+            /// Creates the metric reading its value from `f`.
+            pub fn with_fn(f: impl Fn() -> $value + Send + Sync + 'static) -> Self {
+                $name {
+                    callback: RwLock::new(Some(Box::new(f))),
+                }
+            }
+
+            /// Reads the value from `f` from now on.
+            pub fn set_fn(&self, f: impl Fn() -> $value + Send + Sync + 'static) {
+                *self.callback.write().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(f));
+            }
+
+            /// Calls the function: `None` without one, or if it panicked.
+            pub fn get(&self) -> Option<$value> {
+                let callback = self.callback.read().unwrap_or_else(PoisonError::into_inner);
+                let f = callback.as_ref()?;
+                catch_unwind(AssertUnwindSafe(f)).ok()
+            }
+
+            /// The kind written in the output formats.
+            pub const KIND: MetricKind = MetricKind::$kind;
+
+            pub(crate) fn sample(&self) -> Option<Sample<'static>> {
+                self.get().map(Sample::$sample)
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name::new()
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name)).field("value", &self.get()).finish()
+            }
+        }
+    };
+}
+
+callback_metric!(
+    /// A gauge whose value a function gives at export time, such as the memory in use.
+    ///
+    /// ```
+    /// use meterstick_core::GaugeFn;
+    ///
+    /// let pool = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(3));
+    /// let spare = GaugeFn::new();
+    /// let p = pool.clone();
+    /// spare.set_fn(move || p.load(std::sync::atomic::Ordering::Relaxed));
+    /// assert_eq!(spare.get(), Some(3));
+    /// ```
+    GaugeFn,
+    i64,
+    Gauge,
+    Gauge
+);
+
+callback_metric!(
+    /// A counter whose total a function gives at export time, such as bytes read by a library
+    /// that keeps its own count. The function must never return less than it did before.
+    CounterFn,
+    u64,
+    Counter,
+    Counter
+);

@@ -1,0 +1,10 @@
+use meterstick::LabelValue;
+
+#[derive(Clone, Copy, LabelValue)]
+enum Queue {
+    Ready,
+    #[label(rename = "ready")]
+    AlsoReady,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use meterstick::LabelValue;
+
+#[derive(LabelValue)]
+enum Queue {
+    Ready,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use meterstick::LabelValue;
+
+#[derive(Clone, Copy, LabelValue)]
+enum Queue {
+    Ready,
+    Named(u8),
+}
+
+fn main() {}
