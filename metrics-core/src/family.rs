@@ -10,6 +10,7 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 use hashbrown::HashTable;
 
+use crate::cache;
 use crate::counter::Counter;
 use crate::gauge::Gauge;
 use crate::histogram::Histogram;
@@ -86,6 +87,8 @@ enum Storage<L, M> {
 /// while user code runs, so no use of a family can deadlock.
 pub struct Family<M: Metric, L: LabelSet = String> {
     storage: Storage<L, M>,
+    /// Unique among families, for the per-thread lookup cache.
+    id: u64,
     options: M::Options,
     prune: bool,
     /// The most series, the overflow series included; 0 for no limit.
@@ -127,6 +130,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         };
         Family {
             storage,
+            id: cache::next_family_id(),
             options,
             prune: false,
             max_series: AtomicUsize::new(0),
@@ -202,16 +206,33 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 f(&entry.metric)
             }
             Storage::Hashed { table, hasher, .. } => {
+                // A pruning family counts handles, so this thread may not hold its series.
+                let fingerprint = L::fingerprint(labels);
+                if !self.prune {
+                    if let Some(ptr) = cache::lookup(self.id, fingerprint) {
+                        // SAFETY: the cache stores, under this family's unique id, only
+                        // `Arc<Entry<L, M>>`s of this family (see `remember`), and the slot's
+                        // `Arc` keeps the entry alive until this thread's next `cache::insert`,
+                        // which comes after the last use of `entry` below.
+                        let entry = unsafe { &*(ptr as *const Entry<L, M>) };
+                        if entry.labels.matches(labels) && entry.is_live() {
+                            return f(&entry.metric);
+                        }
+                    }
+                }
                 let hash = hash_of::<L>(hasher, labels);
                 {
                     let table = read(table);
                     // The entry is kept alive by the table while the read lock is held; the
                     // metric operations are single atomic instructions, never user code.
                     if let Some(entry) = self.find_or_overflow(&table, hasher, hash, labels) {
+                        self.remember(fingerprint, labels, entry);
                         return f(&entry.metric);
                     }
                 }
-                f(&self.insert(hash, labels).metric)
+                let entry = self.insert(hash, labels);
+                self.remember(fingerprint, labels, &entry);
+                f(&entry.metric)
             }
         }
     }
@@ -230,6 +251,19 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 }
                 self.insert(hash, labels)
             }
+        }
+    }
+
+    /// Caches `entry` in this thread for the next lookup of `labels`, unless it stands for other
+    /// values (the overflow series) or the family prunes.
+    #[cold]
+    fn remember(&self, fingerprint: u64, labels: L::Ref<'_>, entry: &Shared<L, M>) {
+        if !self.prune && entry.labels.matches(labels) {
+            cache::insert(
+                self.id,
+                fingerprint,
+                Arc::clone(entry) as Arc<dyn Any + Send + Sync>,
+            );
         }
     }
 

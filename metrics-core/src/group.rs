@@ -154,6 +154,15 @@ macro_rules! encode_callback {
 
 encode_callback!(CounterFn, GaugeFn);
 
+impl EncodeMetric for crate::sharded::ShardedCounter {
+    fn for_each_series(
+        &self,
+        f: &mut dyn FnMut(&[&str], Sample<'_>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        f(&[], Sample::Counter(self.get()))
+    }
+}
+
 impl<M: Metric, L: LabelSet> EncodeMetric for Family<M, L> {
     fn for_each_series(
         &self,

@@ -1,7 +1,7 @@
 //! Label sets: the values that identify one series of a family.
 
 use std::cmp::Ordering;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 /// The most label keys one family can have.
 pub const MAX_LABELS: usize = 8;
@@ -28,6 +28,14 @@ pub trait LabelSet: Send + Sync + 'static {
 
     /// Feeds the borrowed values to a hasher; equal values must hash equally, owned or not.
     fn hash_values<H: Hasher>(values: Self::Ref<'_>, state: &mut H);
+
+    /// A quick unkeyed digest of the values for the per-thread lookup cache, where a collision
+    /// only costs a cache miss (the values are compared before a hit is used).
+    fn fingerprint(values: Self::Ref<'_>) -> u64 {
+        let mut state = foldhash::fast::FixedState::with_seed(0).build_hasher();
+        Self::hash_values(values, &mut state);
+        state.finish()
+    }
 
     /// The slot of these values, below [`Self::CARDINALITY`], for fixed-cardinality types.
     fn dense_index(values: Self::Ref<'_>) -> usize {
@@ -83,7 +91,12 @@ impl LabelSet for String {
 
     #[inline]
     fn matches(&self, values: &str) -> bool {
-        self == values
+        bytes_eq(self.as_bytes(), values.as_bytes())
+    }
+
+    #[inline]
+    fn fingerprint(values: &str) -> u64 {
+        fingerprint(values.as_bytes(), 0)
     }
 
     fn from_ref(values: &str) -> Self {
@@ -118,7 +131,14 @@ macro_rules! tuple_label_set {
 
             #[inline]
             fn matches(&self, values: Self::Ref<'_>) -> bool {
-                $(self.$i == values.$i)&&+
+                $(bytes_eq(self.$i.as_bytes(), values.$i.as_bytes()))&&+
+            }
+
+            #[inline]
+            fn fingerprint(values: Self::Ref<'_>) -> u64 {
+                let mut h = 0;
+                $(h = fingerprint(values.$i.as_bytes(), h);)+
+                h
             }
 
             fn from_ref(values: Self::Ref<'_>) -> Self {
@@ -146,6 +166,62 @@ tuple_label_set!(6; 0 String, 1 String, 2 String, 3 String, 4 String, 5 String);
 tuple_label_set!(7; 0 String, 1 String, 2 String, 3 String, 4 String, 5 String, 6 String);
 tuple_label_set!(8; 0 String, 1 String, 2 String, 3 String, 4 String, 5 String, 6 String, 7 String);
 
+const MIX: u64 = 0xf135_7aea_2e62_a9c5;
+
+/// The eight bytes at `at` as a number; `at + 8` must not pass the end.
+#[inline(always)]
+fn word(bytes: &[u8], at: usize) -> u64 {
+    match bytes[at..].first_chunk::<8>() {
+        Some(w) => u64::from_le_bytes(*w),
+        None => 0,
+    }
+}
+
+/// The bytes past the last whole word of `bytes`, read as one number without copying them
+/// apart: the last eight bytes, overlapping the word before, when there are eight; else pieces.
+#[inline(always)]
+fn tail(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let half = |at: usize| match bytes[at..].first_chunk::<4>() {
+        Some(w) => u64::from(u32::from_le_bytes(*w)),
+        None => 0,
+    };
+    match n {
+        8.. => word(bytes, n - 8),
+        4..=7 => half(0) | (half(n - 4) << 32),
+        1..=3 => {
+            u64::from(bytes[0]) | (u64::from(bytes[n / 2]) << 8) | (u64::from(bytes[n - 1]) << 16)
+        }
+        0 => 0,
+    }
+}
+
+/// A fast unkeyed digest of `bytes`, chained from `seed`: words folded by rotate and xor, then
+/// one multiply. Weak against chosen inputs, which is fine where a collision only costs a miss.
+#[inline]
+fn fingerprint(bytes: &[u8], seed: u64) -> u64 {
+    let mut h = seed.rotate_left(29) ^ bytes.len() as u64;
+    let whole = bytes.len() / 8;
+    for i in 0..whole {
+        h = h.rotate_left(23) ^ word(bytes, i * 8);
+    }
+    if bytes.len() % 8 != 0 {
+        h = h.rotate_left(23) ^ tail(bytes);
+    }
+    let h = (h ^ (h >> 31)).wrapping_mul(MIX);
+    h ^ (h >> 32)
+}
+
+/// Byte equality inlined for the short strings labels are, rather than a call to `memcmp`.
+#[inline]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let whole = a.len() / 8;
+    (0..whole).all(|i| word(a, i * 8) == word(b, i * 8)) && tail(a) == tail(b)
+}
+
 /// Orders two label sets by their values, key by key, as the output formats list series.
 pub(crate) fn compare<L: LabelSet>(a: &L, b: &L) -> Ordering {
     (0..L::ARITY)
@@ -162,4 +238,41 @@ pub(crate) fn with_values<L: LabelSet, R>(labels: &L, f: impl FnOnce(&[&str]) ->
         *v = labels.value(i);
     }
     f(&values[..L::ARITY])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_eq_agrees_with_eq() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "smtp_client",
+            "smtp_client:source1->",
+            "smtp_client:source2->",
+            "smtp_client:source12->",
+            "0123456789abcdef",
+            "0123456789abcdeg",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(bytes_eq(a.as_bytes(), b.as_bytes()), a == b, "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn fingerprints_tell_the_benchmark_values_apart() {
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..10_000 {
+            assert!(seen.insert(String::fingerprint(&format!("smtp_client:source{i}->"))));
+        }
+        assert_ne!(
+            <(String, String)>::fingerprint(("a", "bc")),
+            <(String, String)>::fingerprint(("ab", "c"))
+        );
+    }
 }

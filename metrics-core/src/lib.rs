@@ -6,6 +6,7 @@
 
 #![deny(missing_docs)]
 
+mod cache;
 mod callback;
 mod counter;
 mod encode;
@@ -20,6 +21,7 @@ pub mod http;
 mod label;
 mod metric;
 mod registry;
+mod sharded;
 mod sorted;
 #[cfg(feature = "http")]
 mod trusted;
@@ -38,6 +40,7 @@ pub use histogram::{Buckets, DEFAULT_BUCKETS, Histogram};
 pub use label::{LabelSet, MAX_LABELS, OVERFLOW_LABEL_VALUE};
 pub use metric::{Metric, MetricKind, Sample};
 pub use registry::{OVERFLOW_METRIC_NAME, Registry};
+pub use sharded::ShardedCounter;
 
 /// Used by generated code, not API: may change in any release.
 #[doc(hidden)]
@@ -117,7 +120,7 @@ pub mod __private {
     /// A field type that the derive accepts as a metric, with what it can check at compile time.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` is not a metric type",
-        label = "a metric field must be a `Counter`, `Gauge`, `Histogram`, `Family<...>`, `GaugeFn` or `CounterFn`",
+        label = "a metric field must be a `Counter`, `ShardedCounter`, `Gauge`, `Histogram`, `Family<...>`, `GaugeFn` or `CounterFn`",
         note = "for a nested struct of metrics use `#[metric(flatten)]`; for other data, `#[metric(skip)]`"
     )]
     pub trait MetricField: EncodeMetric {
@@ -139,6 +142,11 @@ pub mod __private {
 
     impl MetricField for crate::GaugeFn {
         const KIND: MetricKind = MetricKind::Gauge;
+        const ARITY: usize = 0;
+    }
+
+    impl MetricField for crate::ShardedCounter {
+        const KIND: MetricKind = MetricKind::Counter;
         const ARITY: usize = 0;
     }
 

@@ -220,7 +220,7 @@ impl Shape {
 
 fn kind_named(ident: &Ident) -> Option<Kind> {
     match ident.to_string().as_str() {
-        "Counter" => Some(Kind::Counter),
+        "Counter" | "ShardedCounter" => Some(Kind::Counter),
         "Gauge" => Some(Kind::Gauge),
         "Histogram" => Some(Kind::Histogram),
         _ => None,

@@ -45,9 +45,13 @@ fn expand(input: &Input<'_>) -> TokenStream {
         let member = field.ident;
         match field.role()? {
             Role::Skip => None,
-            Role::Flatten => Some(quote_spanned! {field.ty.span()=>
-                #krate::MetricGroup::visit(&self.#member, __visitor);
-            }),
+            Role::Flatten => {
+                // `self` and `__visitor` keep the call site's hygiene; only the call is spanned
+                // on the field type, for its error.
+                let (access, visitor) = (quote!(&self.#member), quote!(__visitor));
+                let visit = quote_spanned! {field.ty.span()=> #krate::MetricGroup::visit };
+                Some(quote!(#visit(#access, #visitor);))
+            }
             Role::Metric(kind) => Some(expand_visit(&krate, field, kind, prefix.as_deref())),
         }
     });
@@ -173,9 +177,9 @@ fn expand_visit(
         heads.openmetrics,
         heads.openmetrics_name,
     );
-    let metric = quote_spanned! {ty.span()=>
-        #krate::__private::as_metric::<#ty>(&self.#member)
-    };
+    let access = quote!(&self.#member);
+    let as_metric = quote_spanned! {ty.span()=> #krate::__private::as_metric::<#ty> };
+    let metric = quote!(#as_metric(#access));
     quote! {
         {
             static __DESCRIPTOR: #krate::Descriptor = #krate::Descriptor::__from_derive(

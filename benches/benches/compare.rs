@@ -1,0 +1,711 @@
+//! Meterstick side by side with `prometheus`, `prometheus-client`, `metrics`
+//! (+ `metrics-exporter-prometheus`), `measured` and `fastmetrics`, and the physical limits, on
+//! the workloads W1-W6 and W8 (time). Every exporter's output is checked, so that a fast wrong
+//! answer cannot win. `cargo bench -p meterstick-benches --bench compare`.
+
+use std::hint::black_box;
+use std::io::Write;
+use std::sync::Barrier;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use meterstick::{Counter, Family, Gauge, Metrics, Registry};
+use meterstick_benches::{sample_lines, service_values};
+
+const LABELS: usize = 100;
+
+/// Runs `f(iters)` on two threads at once; the per-thread time of one iteration is the result
+/// divided by `iters`.
+fn two_threads(iters: u64, f: impl Fn(u64) + Sync) -> Duration {
+    two_threads_indexed(iters, |_, n| f(n))
+}
+
+/// As [`two_threads`], telling `f` which thread (0 or 1) it runs on.
+fn two_threads_indexed(iters: u64, f: impl Fn(usize, u64) + Sync) -> Duration {
+    let barrier = Barrier::new(2);
+    let run = |thread| {
+        barrier.wait();
+        let start = Instant::now();
+        f(thread, iters);
+        start.elapsed()
+    };
+    std::thread::scope(|s| {
+        let other = s.spawn(|| run(1));
+        let mine = run(0);
+        mine.max(other.join().unwrap())
+    })
+}
+
+/// The label values of the labeled workloads, made once.
+fn values() -> &'static [&'static str] {
+    static VALUES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    VALUES.get_or_init(|| service_values(LABELS))
+}
+
+/// Cycles through the label values.
+struct Cycle {
+    values: &'static [&'static str],
+    i: usize,
+}
+
+impl Cycle {
+    /// Starts at value `start`: the two threads of W4 start half the cycle apart, as two
+    /// threads serving different requests would, rather than in lock step on the same series.
+    fn starting_at(start: usize) -> Self {
+        Cycle {
+            values: values(),
+            i: start,
+        }
+    }
+
+    #[inline]
+    fn next(&mut self) -> &'static str {
+        self.i += 1;
+        if self.i == self.values.len() {
+            self.i = 0;
+        }
+        self.values[self.i]
+    }
+}
+
+#[derive(Metrics)]
+struct Labeled {
+    /// messages delivered, per service
+    #[metric(label = "service")]
+    delivered: Family<Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, prometheus_client::encoding::EncodeLabelSet)]
+struct PcService {
+    service: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, fastmetrics::derive::LabelSet)]
+struct FmService {
+    service: &'static str,
+}
+
+#[derive(Clone, Copy, PartialEq, Debug, measured::LabelGroup)]
+#[label(set = MeasuredInterned)]
+struct MeasuredService<'a> {
+    #[label(fixed_with = lasso::RodeoReader)]
+    service: &'a str,
+}
+
+#[derive(Clone, Copy, PartialEq, Debug, measured::LabelGroup)]
+#[label(set = MeasuredDynamic)]
+struct MeasuredDynService<'a> {
+    #[label(dynamic_with = lasso::ThreadedRodeo)]
+    service: &'a str,
+}
+
+fn measured_interned() -> measured::CounterVec<MeasuredInterned> {
+    let reader = lasso::Rodeo::from_iter(service_values(LABELS)).into_reader();
+    measured::CounterVec::with_label_set(MeasuredInterned { service: reader })
+}
+
+fn metrics_recorder() -> metrics_exporter_prometheus::PrometheusRecorder {
+    metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder()
+}
+
+fn w1_w2(c: &mut Criterion) {
+    let mut g = c.benchmark_group("W1 unlabeled inc, 1 thread");
+    let raw = AtomicU64::new(0);
+    g.bench_function("atomic fetch_add", |b| {
+        b.iter(|| black_box(&raw).fetch_add(1, Ordering::Relaxed))
+    });
+    let ms = Counter::new();
+    g.bench_function("meterstick", |b| b.iter(|| black_box(&ms).inc()));
+    let p = prometheus::IntCounter::new("c", "h").unwrap();
+    g.bench_function("prometheus", |b| b.iter(|| black_box(&p).inc()));
+    let pc = prometheus_client::metrics::counter::Counter::<u64>::default();
+    g.bench_function("prometheus-client", |b| b.iter(|| black_box(&pc).inc()));
+    let recorder = metrics_recorder();
+    let mc = metrics::with_local_recorder(&recorder, || metrics::counter!("c"));
+    g.bench_function("metrics", |b| b.iter(|| black_box(&mc).increment(1)));
+    let me = measured::Counter::new();
+    g.bench_function("measured", |b| b.iter(|| black_box(&me).inc()));
+    let fm = fastmetrics::metrics::counter::Counter::<u64>::default();
+    g.bench_function("fastmetrics", |b| b.iter(|| black_box(&fm).inc()));
+    g.finish();
+
+    let mut g = c.benchmark_group("W2 unlabeled inc, 2 threads (per thread)");
+    g.bench_function("atomic fetch_add", |b| {
+        b.iter_custom(|n| {
+            two_threads(n, |n| {
+                for _ in 0..n {
+                    black_box(&raw).fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+    });
+    let sharded = meterstick::ShardedCounter::new();
+    // Checked first: the sharded counter loses nothing across threads.
+    two_threads(10_000, |n| (0..n).for_each(|_| sharded.inc()));
+    assert_eq!(sharded.get(), 20_000);
+    g.bench_function("meterstick sharded", |b| {
+        b.iter_custom(|n| {
+            two_threads(n, |n| {
+                for _ in 0..n {
+                    black_box(&sharded).inc();
+                }
+            })
+        })
+    });
+    g.bench_function("meterstick", |b| {
+        b.iter_custom(|n| two_threads(n, |n| (0..n).for_each(|_| black_box(&ms).inc())))
+    });
+    g.bench_function("prometheus", |b| {
+        b.iter_custom(|n| two_threads(n, |n| (0..n).for_each(|_| black_box(&p).inc())))
+    });
+    g.bench_function("prometheus-client", |b| {
+        b.iter_custom(|n| {
+            two_threads(n, |n| {
+                for _ in 0..n {
+                    black_box(&pc).inc();
+                }
+            })
+        })
+    });
+    g.bench_function("metrics", |b| {
+        b.iter_custom(|n| two_threads(n, |n| (0..n).for_each(|_| black_box(&mc).increment(1))))
+    });
+    g.bench_function("measured", |b| {
+        b.iter_custom(|n| two_threads(n, |n| (0..n).for_each(|_| black_box(&me).inc())))
+    });
+    g.bench_function("fastmetrics", |b| {
+        b.iter_custom(|n| {
+            two_threads(n, |n| {
+                for _ in 0..n {
+                    black_box(&fm).inc();
+                }
+            })
+        })
+    });
+    g.finish();
+}
+
+/// The labeled workloads, each as a function of how many increments to make on this thread.
+struct LabeledPeers {
+    meterstick: Labeled,
+    prometheus: prometheus::IntCounterVec,
+    prometheus_client: prometheus_client::metrics::family::Family<
+        PcService,
+        prometheus_client::metrics::counter::Counter,
+    >,
+    metrics: metrics_exporter_prometheus::PrometheusRecorder,
+    measured: measured::CounterVec<MeasuredInterned>,
+    fastmetrics:
+        fastmetrics::metrics::family::Family<FmService, fastmetrics::metrics::counter::Counter>,
+}
+
+impl LabeledPeers {
+    fn new() -> Self {
+        LabeledPeers {
+            meterstick: Labeled::new(),
+            prometheus: prometheus::IntCounterVec::new(
+                prometheus::Opts::new("delivered", "h"),
+                &["service"],
+            )
+            .unwrap(),
+            prometheus_client: Default::default(),
+            metrics: metrics_recorder(),
+            measured: measured_interned(),
+            fastmetrics: Default::default(),
+        }
+    }
+
+    fn run(&self, peer: &str, thread: usize, n: u64) {
+        let mut cycle = Cycle::starting_at(thread * LABELS / 2);
+        match peer {
+            "meterstick" => (0..n).for_each(|_| self.meterstick.delivered.inc(cycle.next())),
+            "prometheus" => (0..n).for_each(|_| {
+                self.prometheus.with_label_values(&[cycle.next()]).inc();
+            }),
+            "prometheus-client" => (0..n).for_each(|_| {
+                self.prometheus_client
+                    .get_or_create(&PcService {
+                        service: cycle.next(),
+                    })
+                    .inc();
+            }),
+            "metrics" => metrics::with_local_recorder(&self.metrics, || {
+                (0..n).for_each(|_| {
+                    metrics::counter!("delivered", "service" => cycle.next()).increment(1)
+                })
+            }),
+            "measured" => (0..n).for_each(|_| {
+                self.measured.inc(MeasuredService {
+                    service: cycle.next(),
+                })
+            }),
+            "fastmetrics" => (0..n).for_each(|_| {
+                self.fastmetrics.with_or_new(
+                    &FmService {
+                        service: cycle.next(),
+                    },
+                    |c| c.inc(),
+                )
+            }),
+            other => unreachable!("{other}"),
+        }
+    }
+}
+
+const PEERS: [&str; 6] = [
+    "meterstick",
+    "prometheus",
+    "prometheus-client",
+    "metrics",
+    "measured",
+    "fastmetrics",
+];
+
+fn w3_w4(c: &mut Criterion) {
+    let peers = LabeledPeers::new();
+    let mut g = c.benchmark_group("W3 labeled inc by &str, 1 thread");
+    let raw: Vec<AtomicU64> = (0..LABELS).map(|_| AtomicU64::new(0)).collect();
+    g.bench_function("atomic fetch_add (100 counters)", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = if i + 1 == LABELS { 0 } else { i + 1 };
+            black_box(&raw[i]).fetch_add(1, Ordering::Relaxed)
+        })
+    });
+    for peer in PEERS {
+        g.bench_function(peer, |b| {
+            b.iter_custom(|n| {
+                let start = Instant::now();
+                peers.run(peer, 0, n);
+                start.elapsed()
+            })
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("W4 labeled inc by &str, 2 threads (per thread)");
+    for peer in PEERS {
+        g.bench_function(peer, |b| {
+            b.iter_custom(|n| two_threads_indexed(n, |thread, n| peers.run(peer, thread, n)))
+        });
+    }
+    g.finish();
+    // Every increment landed somewhere: the meterstick totals are exact.
+    let before: u64 = values()
+        .iter()
+        .filter_map(|v| peers.meterstick.delivered.get(v))
+        .sum();
+    two_threads_indexed(1_000, |thread, n| peers.run("meterstick", thread, n));
+    let after: u64 = values()
+        .iter()
+        .filter_map(|v| peers.meterstick.delivered.get(v))
+        .sum();
+    assert_eq!(after - before, 2_000);
+    assert_eq!(peers.meterstick.delivered.len(), LABELS);
+}
+
+fn w5(c: &mut Criterion) {
+    let values = service_values(LABELS);
+    let mut g = c.benchmark_group("W5 labeled inc through held handles, 1 thread");
+    let raw: Vec<AtomicU64> = (0..LABELS).map(|_| AtomicU64::new(0)).collect();
+    let mut i = 0;
+    g.bench_function("atomic fetch_add (100 counters)", |b| {
+        b.iter(|| {
+            i = if i + 1 == LABELS { 0 } else { i + 1 };
+            black_box(&raw[i]).fetch_add(1, Ordering::Relaxed)
+        })
+    });
+    let m = Labeled::new();
+    let handles: Vec<_> = values.iter().map(|v| m.delivered.with(v)).collect();
+    g.bench_function("meterstick", |b| {
+        b.iter(|| {
+            i = if i + 1 == LABELS { 0 } else { i + 1 };
+            black_box(&handles[i]).inc()
+        })
+    });
+    let p = prometheus::IntCounterVec::new(prometheus::Opts::new("d", "h"), &["service"]).unwrap();
+    let handles: Vec<_> = values.iter().map(|v| p.with_label_values(&[v])).collect();
+    g.bench_function("prometheus", |b| {
+        b.iter(|| {
+            i = if i + 1 == LABELS { 0 } else { i + 1 };
+            black_box(&handles[i]).inc()
+        })
+    });
+    let pc = prometheus_client::metrics::family::Family::<
+        PcService,
+        prometheus_client::metrics::counter::Counter,
+    >::default();
+    let handles: Vec<_> = values
+        .iter()
+        .map(|v| pc.get_or_create(&PcService { service: v }).clone())
+        .collect();
+    g.bench_function("prometheus-client", |b| {
+        b.iter(|| {
+            i = if i + 1 == LABELS { 0 } else { i + 1 };
+            black_box(&handles[i]).inc()
+        })
+    });
+    let recorder = metrics_recorder();
+    let handles: Vec<_> = metrics::with_local_recorder(&recorder, || {
+        values
+            .iter()
+            .map(|v| metrics::counter!("d", "service" => *v))
+            .collect()
+    });
+    g.bench_function("metrics", |b| {
+        b.iter(|| {
+            i = if i + 1 == LABELS { 0 } else { i + 1 };
+            black_box(&handles[i]).increment(1)
+        })
+    });
+    g.finish();
+}
+
+const SERIES_W6: usize = 10_000;
+const GAUGES: usize = 20;
+
+macro_rules! twenty_gauges {
+    ($(#[$meta:meta])* struct $name:ident { $($field:ident),* }) => {
+        $(#[$meta])*
+        struct $name {
+            $(
+                #[metric(help = "one of twenty gauges")]
+                $field: Gauge,
+            )*
+        }
+
+        impl $name {
+            fn set_all(&self) {
+                let mut v = 0;
+                $( v += 7; self.$field.set(v); )*
+            }
+        }
+    };
+}
+
+twenty_gauges! {
+    #[derive(Metrics)]
+    struct Gauges { g00, g01, g02, g03, g04, g05, g06, g07, g08, g09, g10, g11, g12, g13, g14, g15, g16, g17, g18, g19 }
+}
+
+#[derive(measured::MetricGroup)]
+struct MeasuredW6 {
+    /// messages delivered, per service
+    delivered: measured::CounterVec<MeasuredDynamic>,
+    #[metric(flatten)]
+    gauges: MeasuredGauges,
+}
+
+macro_rules! measured_gauges {
+    ($($field:ident),*) => {
+        #[derive(measured::MetricGroup, Default)]
+        struct MeasuredGauges {
+            $(
+                /// one of twenty gauges
+                $field: measured::Gauge,
+            )*
+        }
+
+        impl MeasuredGauges {
+            fn set_all(&self) {
+                let mut v = 0;
+                $( v += 7; self.$field.set(v); )*
+            }
+        }
+    };
+}
+measured_gauges!(
+    g00, g01, g02, g03, g04, g05, g06, g07, g08, g09, g10, g11, g12, g13, g14, g15, g16, g17, g18,
+    g19
+);
+
+/// A registry of `series` labeled counters and the twenty gauges, for every library.
+struct Exporters {
+    meterstick: Registry,
+    prometheus: prometheus::Registry,
+    prometheus_client: prometheus_client::registry::Registry,
+    metrics: metrics_exporter_prometheus::PrometheusHandle,
+    measured: MeasuredW6,
+    fastmetrics: fastmetrics::registry::Registry,
+}
+
+impl Exporters {
+    fn new(series: usize) -> Self {
+        let values: Vec<String> = (0..series)
+            .map(|i| format!("smtp_client:source{i}->"))
+            .collect();
+
+        let meterstick = Registry::new();
+        let labeled = meterstick.register(Labeled::new()).unwrap();
+        meterstick.register(Gauges::new()).unwrap().set_all();
+        for (i, v) in values.iter().enumerate() {
+            labeled.delivered.inc_by(v, i as u64);
+        }
+
+        let prometheus = prometheus::Registry::new();
+        let vec = prometheus::IntCounterVec::new(
+            prometheus::Opts::new("delivered", "messages delivered, per service"),
+            &["service"],
+        )
+        .unwrap();
+        prometheus.register(Box::new(vec.clone())).unwrap();
+        for (i, v) in values.iter().enumerate() {
+            vec.with_label_values(&[v.as_str()]).inc_by(i as u64);
+        }
+        for g in 0..GAUGES {
+            let gauge =
+                prometheus::IntGauge::new(format!("g{g:02}"), "one of twenty gauges").unwrap();
+            gauge.set(7 * (g as i64 + 1));
+            prometheus.register(Box::new(gauge)).unwrap();
+        }
+
+        let mut prometheus_client = prometheus_client::registry::Registry::default();
+        let family = prometheus_client::metrics::family::Family::<
+            PcService,
+            prometheus_client::metrics::counter::Counter,
+        >::default();
+        prometheus_client.register(
+            "delivered",
+            "messages delivered, per service",
+            family.clone(),
+        );
+        for (i, v) in values.iter().enumerate() {
+            let service: &'static str = Box::leak(v.clone().into_boxed_str());
+            family
+                .get_or_create(&PcService { service })
+                .inc_by(i as u64);
+        }
+        for g in 0..GAUGES {
+            let gauge = prometheus_client::metrics::gauge::Gauge::<i64>::default();
+            gauge.set(7 * (g as i64 + 1));
+            prometheus_client.register(format!("g{g:02}"), "one of twenty gauges", gauge);
+        }
+
+        let recorder = metrics_recorder();
+        metrics::with_local_recorder(&recorder, || {
+            metrics::describe_counter!("delivered", "messages delivered, per service");
+            for (i, v) in values.iter().enumerate() {
+                metrics::counter!("delivered", "service" => v.clone()).increment(i as u64);
+            }
+            for g in 0..GAUGES {
+                metrics::describe_gauge!(format!("g{g:02}"), "one of twenty gauges");
+                metrics::gauge!(format!("g{g:02}")).set(7.0 * (g as f64 + 1.0));
+            }
+        });
+        let metrics = recorder.handle();
+
+        let measured = MeasuredW6 {
+            delivered: measured::CounterVec::with_label_set(MeasuredDynamic {
+                service: lasso::ThreadedRodeo::new(),
+            }),
+            gauges: MeasuredGauges::default(),
+        };
+        measured.gauges.set_all();
+        for (i, v) in values.iter().enumerate() {
+            measured
+                .delivered
+                .inc_by(MeasuredDynService { service: v }, i as u64);
+        }
+
+        let mut fastmetrics = fastmetrics::registry::Registry::default();
+        let family = fastmetrics::metrics::family::Family::<
+            FmService,
+            fastmetrics::metrics::counter::Counter,
+        >::default();
+        fastmetrics
+            .register(
+                "delivered",
+                "messages delivered, per service",
+                family.clone(),
+            )
+            .unwrap();
+        for (i, v) in values.iter().enumerate() {
+            let service: &'static str = Box::leak(v.clone().into_boxed_str());
+            family.with_or_new(&FmService { service }, |c| c.inc_by(i as u64));
+        }
+        for g in 0..GAUGES {
+            let gauge = fastmetrics::metrics::gauge::Gauge::<i64>::default();
+            gauge.set(7 * (g as i64 + 1));
+            fastmetrics
+                .register(format!("g{g:02}"), "one of twenty gauges", gauge)
+                .unwrap();
+        }
+
+        Exporters {
+            meterstick,
+            prometheus,
+            prometheus_client,
+            metrics,
+            measured,
+            fastmetrics,
+        }
+    }
+
+    /// Writes the text exposition of `peer` into `out`.
+    fn encode(&self, peer: &str, out: &mut Vec<u8>) {
+        out.clear();
+        match peer {
+            "meterstick" => self.meterstick.write_prometheus(&mut *out).unwrap(),
+            "meterstick JSON" => self.meterstick.write_json(&mut *out).unwrap(),
+            "prometheus" => {
+                use prometheus::Encoder;
+                prometheus::TextEncoder::new()
+                    .encode(&self.prometheus.gather(), out)
+                    .unwrap()
+            }
+            "prometheus-client" => {
+                let mut s = String::with_capacity(out.capacity());
+                prometheus_client::encoding::text::encode(&mut s, &self.prometheus_client).unwrap();
+                out.extend_from_slice(s.as_bytes());
+            }
+            "metrics" => out.extend_from_slice(self.metrics.render().as_bytes()),
+            "measured" => {
+                use measured::MetricGroup;
+                let mut enc = measured::text::TextEncoder::new(&mut *out);
+                self.measured.collect_group_into(&mut enc).unwrap();
+                enc.flush().unwrap();
+            }
+            "fastmetrics" => {
+                let mut s = String::with_capacity(out.capacity());
+                fastmetrics::format::text::encode(&mut s, &self.fastmetrics, Default::default())
+                    .unwrap();
+                out.extend_from_slice(s.as_bytes());
+            }
+            other => unreachable!("{other}"),
+        }
+    }
+
+    /// Encodes once and checks that every series is there.
+    fn check(&self, peer: &str, series: usize) {
+        let mut out = Vec::new();
+        self.encode(peer, &mut out);
+        if peer == "meterstick JSON" {
+            let json: serde_json_check::Value = serde_json_check::from_slice(&out).unwrap();
+            assert_eq!(
+                json["delivered"]["value"]["service"]
+                    .as_object()
+                    .unwrap()
+                    .len(),
+                series
+            );
+            assert_eq!(json.as_object().unwrap().len(), GAUGES + 1);
+        } else {
+            assert_eq!(sample_lines(&out), series + GAUGES, "{peer}");
+        }
+    }
+}
+
+mod serde_json_check {
+    pub use meterstick_benches::json::{Value, from_slice};
+}
+
+/// The physical limit of a text export: pre-built sample names and values written into a buffer.
+fn formatting_baseline(series: usize) -> (Vec<(Vec<u8>, u64)>, Vec<u8>) {
+    let mut lines: Vec<(Vec<u8>, u64)> = (0..series)
+        .map(|i| {
+            (
+                format!("delivered{{service=\"smtp_client:source{i}->\"}} ").into_bytes(),
+                i as u64,
+            )
+        })
+        .collect();
+    lines.extend((0..GAUGES).map(|g| (format!("g{g:02} ").into_bytes(), 7 * (g as u64 + 1))));
+    (lines, Vec::with_capacity(series * 48))
+}
+
+fn write_baseline(lines: &[(Vec<u8>, u64)], out: &mut Vec<u8>) {
+    out.clear();
+    let mut buf = itoa_buffer::Buffer::new();
+    for (name, value) in lines {
+        out.extend_from_slice(name);
+        out.extend_from_slice(buf.format(*value).as_bytes());
+        out.push(b'\n');
+    }
+}
+
+mod itoa_buffer {
+    pub use meterstick_benches::itoa::Buffer;
+}
+
+const EXPORTERS: [&str; 7] = [
+    "meterstick",
+    "meterstick JSON",
+    "prometheus",
+    "prometheus-client",
+    "metrics",
+    "measured",
+    "fastmetrics",
+];
+
+fn w6(c: &mut Criterion) {
+    let exporters = Exporters::new(SERIES_W6);
+    let mut g = c.benchmark_group("W6 text export, 10k series + 20 gauges");
+    let (lines, mut out) = formatting_baseline(SERIES_W6);
+    write_baseline(&lines, &mut out);
+    assert_eq!(sample_lines(&out), SERIES_W6 + GAUGES);
+    g.bench_function("formatting alone", |b| {
+        b.iter(|| write_baseline(&lines, &mut out))
+    });
+    for peer in EXPORTERS {
+        exporters.check(peer, SERIES_W6);
+        let mut out = Vec::with_capacity(1 << 20);
+        g.bench_function(peer, |b| b.iter(|| exporters.encode(peer, &mut out)));
+    }
+    g.finish();
+}
+
+const SERIES_W8: usize = 1_000_000;
+
+fn w8(c: &mut Criterion) {
+    let exporters = Exporters::new(SERIES_W8);
+    let mut g = c.benchmark_group("W8 export of 1M series");
+    g.sample_size(10);
+    let (lines, mut out) = formatting_baseline(SERIES_W8);
+    g.bench_function("formatting alone", |b| {
+        b.iter(|| write_baseline(&lines, &mut out))
+    });
+    drop((lines, out));
+    for peer in ["meterstick", "meterstick JSON"] {
+        exporters.check(peer, SERIES_W8);
+        // Into a sink: the output is not kept, as a server streaming it would not keep it.
+        g.bench_function(peer, |b| {
+            b.iter(|| match peer {
+                "meterstick" => exporters
+                    .meterstick
+                    .write_prometheus(std::io::sink())
+                    .unwrap(),
+                _ => exporters.meterstick.write_json(std::io::sink()).unwrap(),
+            })
+        });
+    }
+    for peer in [
+        "prometheus",
+        "prometheus-client",
+        "metrics",
+        "measured",
+        "fastmetrics",
+    ] {
+        exporters.check(peer, SERIES_W8);
+        let mut out = Vec::with_capacity(64 << 20);
+        g.bench_function(peer, |b| {
+            b.iter(|| {
+                exporters.encode(peer, &mut out);
+                std::io::sink().write_all(&out).unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = hot_path;
+    config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    targets = w1_w2, w3_w4, w5
+}
+criterion_group! {
+    name = export;
+    config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+    targets = w6, w8
+}
+criterion_main!(hot_path, export);

@@ -1,0 +1,20 @@
+//! Shared workload definitions of the comparison benchmarks in `benches/`.
+
+/// The label values of the labeled workloads: `smtp_client:source{i}->`.
+pub fn service_values(n: usize) -> Vec<&'static str> {
+    (0..n)
+        .map(|i| &*Box::leak(format!("smtp_client:source{i}->").into_boxed_str()))
+        .collect()
+}
+
+/// Counts the sample lines (those not starting with `#`) of a text exposition.
+pub fn sample_lines(text: &[u8]) -> usize {
+    text.split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty() && l[0] != b'#')
+        .count()
+}
+
+/// Re-exported for the benches' output checks.
+pub use itoa;
+/// Re-exported for the benches' output checks.
+pub use serde_json as json;
