@@ -105,6 +105,9 @@ impl<T: Clone> SortedIndex<T> {
 /// and allocating nothing beyond the room for `new`.
 fn merge_into<T: Clone>(sorted: &mut Vec<T>, new: Vec<T>, cmp: &impl Fn(&T, &T) -> Ordering) {
     let old_len = sorted.len();
+    // Exactly the room needed: the merge moves every item anyway, so doubling ahead of time
+    // would only keep up to twice the memory for nothing.
+    sorted.reserve_exact(new.len());
     // Placeholders, overwritten below.
     sorted.extend(new.iter().cloned());
     let mut k = sorted.len();

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use serde::ser::{Error as _, Serialize, SerializeMap, SerializeSeq, SerializeStruct, Serializer};
 
-use super::{write_f64, write_u64};
+use super::{needs_json_escape, write_f64, write_i64_as_f64, write_u64, write_u64_as_f64};
 use crate::group::{Descriptor, EncodeMetric, Sorted};
 use crate::histogram::Histogram;
 use crate::metric::Sample;
@@ -90,8 +90,8 @@ fn write_sample<W: Write + ?Sized>(
     scratch: &mut Vec<u64>,
 ) -> io::Result<()> {
     match sample {
-        Sample::Counter(v) => write_f64(w, v as f64, b"null"),
-        Sample::Gauge(v) => write_f64(w, v as f64, b"null"),
+        Sample::Counter(v) => write_u64_as_f64(w, v),
+        Sample::Gauge(v) => write_i64_as_f64(w, v),
         Sample::Histogram(h) => {
             let sum = h.load_cumulative(scratch);
             let count = scratch.last().copied().unwrap_or(0);
@@ -149,6 +149,10 @@ pub(crate) fn write_str<W: Write + ?Sized>(w: &mut W, s: &str) -> io::Result<()>
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     w.write_all(b"\"")?;
+    if !needs_json_escape(bytes) {
+        w.write_all(bytes)?;
+        return w.write_all(b"\"");
+    }
     let mut start = 0;
     for (i, &byte) in bytes.iter().enumerate() {
         let escape = ESCAPE[byte as usize];

@@ -3,9 +3,9 @@
 
 use std::io::{self, Write};
 
-use super::{write_f64, write_u64};
+use super::{needs_text_escape, write_f64, write_u64};
 use crate::group::Sorted;
-use crate::metric::Sample;
+use crate::metric::{MetricKind, Sample};
 
 /// The `Content-Type` of the Prometheus text format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -24,6 +24,7 @@ pub(crate) fn write<W: Write + ?Sized>(
     flavor: Flavor,
 ) -> io::Result<()> {
     let mut scratch = Vec::new();
+    let mut prefix = Prefix::default();
     for &(descriptor, metric) in metrics {
         let (head, name) = match flavor {
             Flavor::Prometheus => (descriptor.prometheus_head(), descriptor.name()),
@@ -31,22 +32,23 @@ pub(crate) fn write<W: Write + ?Sized>(
         };
         w.write_all(head.as_bytes())?;
         let keys = descriptor.label_keys();
+        let suffix = match (descriptor.kind(), flavor) {
+            (MetricKind::Counter, Flavor::OpenMetrics) => "_total",
+            _ => "",
+        };
+        prefix.build(name, suffix, keys);
         metric.for_each_series(&mut |values, sample| {
-            let line = Line { name, keys, values };
             match sample {
                 Sample::Counter(v) => {
-                    let suffix = match flavor {
-                        Flavor::Prometheus => "",
-                        Flavor::OpenMetrics => "_total",
-                    };
-                    line.start(w, suffix, None)?;
+                    prefix.write(w, values)?;
                     write_u64(w, v)?;
                 }
                 Sample::Gauge(v) => {
-                    line.start(w, "", None)?;
+                    prefix.write(w, values)?;
                     w.write_all(itoa::Buffer::new().format(v).as_bytes())?;
                 }
                 Sample::Histogram(h) => {
+                    let line = Line { name, keys, values };
                     let sum = h.load_cumulative(&mut scratch);
                     let bounds = h.buckets().bounds();
                     for (le, cumulative) in bounds.iter().zip(&scratch) {
@@ -79,6 +81,51 @@ pub(crate) fn write<W: Write + ?Sized>(
         w.write_all(b"# EOF\n")?;
     }
     Ok(())
+}
+
+/// The fixed parts of the sample lines of a counter or gauge family, built once per export:
+/// `name{k1="`, then `",k2="` before each further value, and `"} ` to close (or `name ` alone
+/// without labels), so that a sample line is a handful of copies.
+#[derive(Default)]
+struct Prefix {
+    open: Vec<u8>,
+    separators: Vec<Vec<u8>>,
+    close: &'static [u8],
+}
+
+impl Prefix {
+    fn build(&mut self, name: &str, suffix: &str, keys: &[&str]) {
+        self.open.clear();
+        self.open.extend_from_slice(name.as_bytes());
+        self.open.extend_from_slice(suffix.as_bytes());
+        self.separators.clear();
+        let Some((first, rest)) = keys.split_first() else {
+            self.open.push(b' ');
+            self.close = b"";
+            return;
+        };
+        self.open.push(b'{');
+        self.open.extend_from_slice(first.as_bytes());
+        self.open.extend_from_slice(b"=\"");
+        self.separators
+            .extend(rest.iter().map(|k| format!("\",{k}=\"").into_bytes()));
+        self.close = b"\"} ";
+    }
+
+    /// Writes everything of a sample line before its value.
+    #[inline]
+    fn write<W: Write + ?Sized>(&self, w: &mut W, values: &[&str]) -> io::Result<()> {
+        w.write_all(&self.open)?;
+        if let Some((first, rest)) = values.split_first() {
+            write_label_value(w, first)?;
+            for (separator, value) in self.separators.iter().zip(rest) {
+                w.write_all(separator)?;
+                write_label_value(w, value)?;
+            }
+            w.write_all(self.close)?;
+        }
+        Ok(())
+    }
 }
 
 /// The `le` label of a histogram bucket.
@@ -141,8 +188,12 @@ fn write_text_f64<W: Write + ?Sized>(w: &mut W, v: f64) -> io::Result<()> {
 }
 
 /// Writes a label value with `\`, `"` and newline escaped, as both text formats require.
+#[inline]
 fn write_label_value<W: Write + ?Sized>(w: &mut W, value: &str) -> io::Result<()> {
     let bytes = value.as_bytes();
+    if !needs_text_escape(bytes) {
+        return w.write_all(bytes);
+    }
     let mut start = 0;
     for (i, &byte) in bytes.iter().enumerate() {
         let escaped: &[u8] = match byte {
