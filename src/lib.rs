@@ -93,6 +93,8 @@
 //! ## Metric types
 //!
 //! - [`Counter`]: `inc()`, `inc_by(u64)`, `get()`. Monotonic; wraps at `u64::MAX`.
+//! - [`ShardedCounter`]: the same, for a counter many threads bump at once: one slot per
+//!   thread on its own cache line, summed when read.
 //! - [`Gauge`]: `set(i64)`, `inc()`, `dec()`, `add(i64)`, `sub(i64)`, `get()`.
 //! - [`Histogram`]: `observe(f64)`; cumulative bucket counts, sum and count.
 //! - [`Family<M, L = String>`](Family): one `M` per set of label values. `L` is `String` for one

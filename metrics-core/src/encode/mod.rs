@@ -149,22 +149,37 @@ mod tests {
             let p = 1i64 << shift;
             probes.extend([p - 1, p, p + 1, -p, -p - 1, -p + 1]);
         }
-        for p in [9_999_999_999_999_999i64, 10_000_000_000_000_000, 1_000_000_000_000_000] {
+        for p in [
+            9_999_999_999_999_999i64,
+            10_000_000_000_000_000,
+            1_000_000_000_000_000,
+        ] {
             probes.extend([p - 1, p, p + 1, -p]);
         }
         for v in probes {
             let mut ours = Vec::new();
             write_i64_as_f64(&mut ours, v).unwrap();
-            assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&(v as f64)).unwrap(), "{v}");
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(&(v as f64)).unwrap(),
+                "{v}"
+            );
             if let Ok(u) = u64::try_from(v) {
                 let mut ours = Vec::new();
                 write_u64_as_f64(&mut ours, u).unwrap();
-                assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&(u as f64)).unwrap(), "{u}");
+                assert_eq!(
+                    String::from_utf8(ours).unwrap(),
+                    serde_json::to_string(&(u as f64)).unwrap(),
+                    "{u}"
+                );
             }
         }
         let mut ours = Vec::new();
         write_u64_as_f64(&mut ours, u64::MAX).unwrap();
-        assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&(u64::MAX as f64)).unwrap());
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            serde_json::to_string(&(u64::MAX as f64)).unwrap()
+        );
     }
 
     #[test]
