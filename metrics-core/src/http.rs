@@ -24,6 +24,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -34,8 +35,11 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::mpsc;
+use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 
 use crate::encode::Format;
@@ -50,6 +54,7 @@ const CHUNKS_IN_FLIGHT: usize = 2;
 struct Endpoint {
     registry: Arc<dyn Deref<Target = Registry> + Send + Sync>,
     trusted: Arc<TrustedHosts>,
+    write_timeout: Duration,
 }
 
 /// The `/metrics` and `/metrics.json` routes for `registry`, readable by `trusted` peers only.
@@ -61,9 +66,17 @@ pub fn router<R>(registry: R, trusted: TrustedHosts) -> Router
 where
     R: Deref<Target = Registry> + Send + Sync + 'static,
 {
+    build(registry, trusted, Limits::default())
+}
+
+fn build<R>(registry: R, trusted: TrustedHosts, limits: Limits) -> Router
+where
+    R: Deref<Target = Registry> + Send + Sync + 'static,
+{
     let endpoint = Endpoint {
         registry: Arc::new(registry),
         trusted: Arc::new(trusted),
+        write_timeout: limits.write_timeout,
     };
     Router::new()
         .route("/metrics", get(metrics))
@@ -80,6 +93,41 @@ where
             authenticate,
         ))
         .with_state(endpoint)
+}
+
+/// Limits that keep slow, stalled or malicious clients from holding the server's resources.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Limits {
+    /// How long a client may take to send a request's headers (and how long an idle keep-alive
+    /// connection stays open); the connection is closed after it. Default 30 s.
+    pub header_read_timeout: Duration,
+    /// How long a scrape waits for a client that has stopped reading its body before giving up
+    /// on it and closing the connection. Default 30 s.
+    pub write_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Limits {
+    /// Sets [`Limits::header_read_timeout`].
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// Sets [`Limits::write_timeout`].
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.write_timeout = timeout;
+        self
+    }
 }
 
 /// Serves `registry` on `addr` until the returned future is dropped or fails.
@@ -104,7 +152,8 @@ where
     serve_listener(TcpListener::bind(addr).await?, registry, trusted).await
 }
 
-/// Serves `registry` on a listener that is already bound (to port 0, say).
+/// Serves `registry` on a listener that is already bound (to port 0, say), with the default
+/// [`Limits`].
 pub async fn serve_listener<R>(
     listener: TcpListener,
     registry: R,
@@ -113,8 +162,48 @@ pub async fn serve_listener<R>(
 where
     R: Deref<Target = Registry> + Send + Sync + 'static,
 {
-    let app = router(registry, trusted).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).await
+    serve_with_limits(listener, registry, trusted, Limits::default()).await
+}
+
+/// Serves `registry` on a bound listener with the given [`Limits`].
+///
+/// Each connection is served on its own task: HTTP/1.1 with keep-alive, malformed requests
+/// answered `400` by the HTTP parser, headers that do not arrive in time closing the connection.
+/// A failure to accept (too many open files, say) is retried after a pause rather than ending the
+/// server.
+pub async fn serve_with_limits<R>(
+    listener: TcpListener,
+    registry: R,
+    trusted: TrustedHosts,
+    limits: Limits,
+) -> io::Result<()>
+where
+    R: Deref<Target = Registry> + Send + Sync + 'static,
+{
+    let app = build(registry, trusted, limits);
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(request.map(Body::new))
+        });
+        tokio::spawn(async move {
+            // A connection that fails (a client that went away, a malformed request already
+            // answered) concerns that client alone.
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_read_timeout)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
 }
 
 /// Lets trusted peers through; answers everyone else `403` with its address.
@@ -205,9 +294,14 @@ fn negotiate(accept: Option<&HeaderValue>) -> Format {
 /// A response whose body the registry writes, on a blocking thread, while it is sent.
 fn stream(endpoint: Endpoint, format: Format, prefix: String) -> Response {
     let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(CHUNKS_IN_FLIGHT);
+    let writer = ChannelWriter {
+        tx,
+        runtime: tokio::runtime::Handle::current(),
+        timeout: endpoint.write_timeout,
+    };
     tokio::task::spawn_blocking(move || {
-        // An error here means the client went away; there is nobody left to tell.
-        let _ = (**endpoint.registry).write_format(format, &prefix, ChannelWriter { tx });
+        // An error here means the client went away or stopped reading; nobody is left to tell.
+        let _ = (**endpoint.registry).write_format(format, &prefix, writer);
     });
     let mut rx = rx;
     // `poll_recv` keeps answering `None` once the channel is done, as a body may be polled again.
@@ -232,17 +326,38 @@ fn text(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
-/// Sends each write as one chunk of the response body, waiting while the channel is full.
+/// Sends each write as one chunk of the response body, waiting while the channel is full, but
+/// no longer than the write timeout.
 struct ChannelWriter {
     tx: mpsc::Sender<io::Result<Bytes>>,
+    runtime: tokio::runtime::Handle,
+    timeout: Duration,
 }
 
 impl io::Write for ChannelWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.tx
-            .blocking_send(Ok(Bytes::copy_from_slice(buf)))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client went away"))?;
-        Ok(buf.len())
+        let chunk = Ok(Bytes::copy_from_slice(buf));
+        let sent = self
+            .runtime
+            .block_on(tokio::time::timeout(self.timeout, self.tx.send(chunk)));
+        match sent {
+            Ok(Ok(())) => Ok(buf.len()),
+            Ok(Err(_)) => Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the client went away",
+            )),
+            Err(_) => {
+                // Ending the body with an error makes the server close the connection.
+                let _ = self.tx.try_send(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the client stopped reading",
+                )));
+                Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the client stopped reading",
+                ))
+            }
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {
