@@ -2,6 +2,8 @@
 
 #![cfg(feature = "http")]
 
+mod support;
+
 #[path = "../examples/kumod/metrics.rs"]
 mod kumod;
 
@@ -100,27 +102,10 @@ async fn prefix_keeps_the_families_whose_name_starts_with_it() {
     let registry = seeded();
     let addr = start(registry, "127.0.0.1", TrustedHosts::default()).await;
     let client = reqwest::Client::new();
-    let json: serde_json::Value = serde_json::from_str(
-        &client
-            .get(url(addr, "/metrics.json?prefix=lua_"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let json = support::fetch_json(&client, &url(addr, "/metrics.json?prefix=lua_")).await;
     let names: Vec<&String> = json.as_object().unwrap().keys().collect();
     assert_eq!(names, ["lua_count", "lua_load_count", "lua_spare_count"]);
-    let text = client
-        .get(url(addr, "/metrics?prefix=memory_"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = support::fetch_text(&client, &url(addr, "/metrics?prefix=memory_")).await;
     assert_eq!(
         text.lines()
             .filter(|l| !l.starts_with('#'))
@@ -386,17 +371,7 @@ async fn a_bounded_load_of_concurrent_scrapes() {
         u.join().unwrap();
     }
 
-    let json: serde_json::Value = serde_json::from_str(
-        &client
-            .get(url(addr, "/metrics.json"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let json = support::fetch_json(&client, &url(addr, "/metrics.json")).await;
     assert_eq!(
         json["events"]["value"],
         serde_json::json!((UPDATERS * ROUNDS) as f64)
@@ -436,12 +411,7 @@ async fn a_client_that_leaves_mid_body_does_not_disturb_others() {
         assert!(String::from_utf8_lossy(&first[..n]).starts_with("HTTP/1.1 200 OK"));
         drop(stream);
     }
-    let body = reqwest::get(url(addr, "/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = support::fetch_text(&reqwest::Client::new(), &url(addr, "/metrics")).await;
     assert_eq!(body, registry.to_prometheus());
     assert_eq!(body.lines().count(), 100_002);
 }

@@ -3,6 +3,8 @@
 
 #![cfg(feature = "http")]
 
+mod support;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -132,12 +134,8 @@ async fn a_client_that_stops_reading_is_dropped_and_others_are_served() {
     });
     // Meanwhile others get complete answers.
     for _ in 0..3 {
-        let body = reqwest::get(format!("http://{addr}/metrics"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let body =
+            support::fetch_text(&reqwest::Client::new(), &format!("http://{addr}/metrics")).await;
         assert_eq!(body.len(), full);
     }
     let (read, closed) = stalled.await.unwrap();
@@ -154,37 +152,12 @@ async fn a_panicking_callback_does_not_take_down_the_scrape() {
     m.broken
         .set_fn(|| panic!("the source of this gauge is gone"));
     let addr = start(registry, short_limits()).await;
-    let body = reqwest::get(format!("http://{addr}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let client = reqwest::Client::new();
+    let body = support::fetch_text(&client, &format!("http://{addr}/metrics")).await;
     assert!(body.contains("# TYPE broken gauge\n# HELP level"), "{body}");
     assert!(body.contains("\nlevel 3\n"));
-    let json: serde_json::Value = serde_json::from_str(
-        &reqwest::get(format!("http://{addr}/metrics.json"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let json = support::fetch_json(&client, &format!("http://{addr}/metrics.json")).await;
     assert_eq!(json["broken"]["value"], serde_json::Value::Null);
-}
-
-/// Peak resident memory of this process, from `/proc/self/status`.
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -270,7 +243,7 @@ async fn two_hundred_clients_scrape_100k_series_while_two_threads_update() {
         .map(|i| m.series.get(&format!("series-{i:07}")).unwrap())
         .sum();
     assert_eq!(total, SERIES as u64 + updates, "no update lost");
-    let peak = peak_rss_kib();
+    let peak = support::proc_status_kib("VmHWM");
     println!(
         "{CLIENTS} scrapes of {SERIES} series in {elapsed:?} while {updates} updates ran; \
          peak resident memory {} MiB",

@@ -5,18 +5,7 @@ use std::time::{Duration, Instant};
 
 use meterstick::{Family, Gauge, Metrics, Registry};
 
-/// Current resident memory of this process.
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
+mod support;
 
 #[derive(Metrics)]
 struct Churn {
@@ -50,7 +39,7 @@ fn memory_returns_to_its_plateau_under_series_churn() {
         registry.write_prometheus(&mut sink).unwrap();
         registry.write_json(&mut sink).unwrap();
         assert_eq!(m.queues.len(), LIVE.min(next as usize));
-        samples.push(rss_kib());
+        samples.push(support::proc_status_kib("VmRSS"));
     }
     let quarter = samples[samples.len() / 4];
     let last = *samples.last().unwrap();

@@ -270,3 +270,36 @@ pub fn sorted(mut samples: Vec<Sample>) -> Vec<Sample> {
     samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
     samples
 }
+
+/// The body of a GET of `url`, as text.
+pub async fn fetch_text(client: &reqwest::Client, url: &str) -> String {
+    client
+        .get(url)
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body")
+}
+
+/// The body of a GET of `url`, parsed as JSON.
+pub async fn fetch_json(client: &reqwest::Client, url: &str) -> Value {
+    serde_json::from_str(&fetch_text(client, url).await).expect("the body is JSON")
+}
+
+/// A size field of `/proc/self/status` (`VmRSS`, `VmHWM`), in KiB; 0 where there is none.
+pub fn proc_status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| {
+                    l.strip_prefix(field)
+                        .is_some_and(|rest| rest.starts_with(':'))
+                })
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
