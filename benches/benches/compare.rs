@@ -10,8 +10,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use meterstick::{Counter, Family, Gauge, Metrics, Registry};
-use meterstick_benches::{sample_lines, service_values};
+use meterstick::{Counter, Gauge, Metrics, Registry};
+use meterstick_benches::{
+    Labeled, MeasuredDynService, MeasuredDynamic, sample_lines, service_values,
+};
 
 const LABELS: usize = 100;
 
@@ -69,13 +71,6 @@ impl Cycle {
     }
 }
 
-#[derive(Metrics)]
-struct Labeled {
-    /// messages delivered, per service
-    #[metric(label = "service")]
-    delivered: Family<Counter>,
-}
-
 #[derive(Clone, Debug, Hash, PartialEq, Eq, prometheus_client::encoding::EncodeLabelSet)]
 struct PcService {
     service: &'static str,
@@ -90,13 +85,6 @@ struct FmService {
 #[label(set = MeasuredInterned)]
 struct MeasuredService<'a> {
     #[label(fixed_with = lasso::RodeoReader)]
-    service: &'a str,
-}
-
-#[derive(Clone, Copy, PartialEq, Debug, measured::LabelGroup)]
-#[label(set = MeasuredDynamic)]
-struct MeasuredDynService<'a> {
-    #[label(dynamic_with = lasso::ThreadedRodeo)]
     service: &'a str,
 }
 

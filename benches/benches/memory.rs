@@ -6,8 +6,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use meterstick::{Counter, Family, Metrics, Registry};
-use meterstick_benches::sample_lines;
+use meterstick::Registry;
+use meterstick_benches::{Labeled, MeasuredDynService, MeasuredDynamic, sample_lines};
 
 struct Counting;
 
@@ -65,13 +65,6 @@ fn peak_during(f: impl FnOnce()) -> usize {
     PEAK.load(Ordering::Relaxed).saturating_sub(before)
 }
 
-#[derive(Metrics)]
-struct Labeled {
-    /// messages delivered, per service
-    #[metric(label = "service")]
-    delivered: Family<Counter>,
-}
-
 #[derive(Clone, Debug, Hash, PartialEq, Eq, prometheus_client::encoding::EncodeLabelSet)]
 struct PcService {
     service: String,
@@ -80,13 +73,6 @@ struct PcService {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, fastmetrics::derive::LabelSet)]
 struct FmService {
     service: String,
-}
-
-#[derive(Clone, Copy, PartialEq, Debug, measured::LabelGroup)]
-#[label(set = MeasuredDynamic)]
-struct MeasuredDynService<'a> {
-    #[label(dynamic_with = lasso::ThreadedRodeo)]
-    service: &'a str,
 }
 
 #[derive(measured::MetricGroup)]

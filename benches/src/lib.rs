@@ -14,6 +14,24 @@ pub fn sample_lines(text: &[u8]) -> usize {
         .count()
 }
 
+/// The meterstick side of the labeled workloads: one family keyed by `service`.
+#[derive(meterstick::Metrics)]
+#[metrics(crate = meterstick)]
+pub struct Labeled {
+    /// messages delivered, per service
+    #[metric(label = "service")]
+    pub delivered: meterstick::Family<meterstick::Counter>,
+}
+
+/// The `measured` label of the export workloads, interned as it comes.
+#[derive(Clone, Copy, PartialEq, Debug, measured::LabelGroup)]
+#[label(set = MeasuredDynamic)]
+pub struct MeasuredDynService<'a> {
+    /// the service
+    #[label(dynamic_with = lasso::ThreadedRodeo)]
+    pub service: &'a str,
+}
+
 /// Re-exported for the benches' output checks.
 pub use itoa;
 /// Re-exported for the benches' output checks.

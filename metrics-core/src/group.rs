@@ -134,7 +134,7 @@ macro_rules! encode_single {
     )*};
 }
 
-encode_single!(Counter, Gauge, Histogram);
+encode_single!(Counter, Gauge, Histogram, crate::sharded::ShardedCounter);
 
 macro_rules! encode_callback {
     ($($t:ty),*) => {$(
@@ -153,15 +153,6 @@ macro_rules! encode_callback {
 }
 
 encode_callback!(CounterFn, GaugeFn);
-
-impl EncodeMetric for crate::sharded::ShardedCounter {
-    fn for_each_series(
-        &self,
-        f: &mut dyn FnMut(&[&str], Sample<'_>) -> io::Result<()>,
-    ) -> io::Result<()> {
-        f(&[], Sample::Counter(self.get()))
-    }
-}
 
 impl<M: Metric, L: LabelSet> EncodeMetric for Family<M, L> {
     fn for_each_series(

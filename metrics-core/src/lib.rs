@@ -138,15 +138,10 @@ pub mod __private {
             }
         )*};
     }
-    single!(Counter, Gauge, Histogram);
+    single!(Counter, Gauge, Histogram, crate::ShardedCounter);
 
     impl MetricField for crate::GaugeFn {
         const KIND: MetricKind = MetricKind::Gauge;
-        const ARITY: usize = 0;
-    }
-
-    impl MetricField for crate::ShardedCounter {
-        const KIND: MetricKind = MetricKind::Counter;
         const ARITY: usize = 0;
     }
 
