@@ -6,8 +6,17 @@
 //! removal. Updates of existing series never touch the index.
 
 use std::cmp::Ordering;
+use std::sync::PoisonError;
+
+// Model-checked with loom: `RUSTFLAGS="--cfg loom" cargo test -p meterstick-core --lib loom`.
+#[cfg(loom)]
+use loom::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+#[cfg(loom)]
+use loom::sync::{Mutex, RwLock};
+#[cfg(not(loom))]
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
-use std::sync::{Mutex, PoisonError, RwLock};
+#[cfg(not(loom))]
+use std::sync::{Mutex, RwLock};
 
 pub(crate) struct SortedIndex<T> {
     sorted: RwLock<Vec<T>>,
@@ -124,7 +133,7 @@ fn merge_into<T: Clone>(sorted: &mut Vec<T>, new: Vec<T>, cmp: &impl Fn(&T, &T) 
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
@@ -216,5 +225,81 @@ mod tests {
         index.push(2);
         index.clear();
         assert!(collect(&index, |_| true).is_empty());
+    }
+}
+
+/// Every interleaving of a scrape with inserts, removals and another scrape: the scrape lists
+/// each live item once, in order, and nothing is lost for the next one.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use loom::sync::Arc;
+    use loom::sync::atomic::AtomicUsize;
+
+    fn scrape(index: &SortedIndex<u32>, dead: &AtomicUsize) -> Vec<u32> {
+        let mut out = Vec::new();
+        let dead = dead.load(AtomicOrdering::SeqCst) as u32;
+        index
+            .for_each(
+                |x| *x != dead,
+                |a, b| a.cmp(b),
+                |x| {
+                    out.push(*x);
+                    Ok::<(), ()>(())
+                },
+            )
+            .unwrap();
+        out
+    }
+
+    fn sorted_and_distinct(items: &[u32]) -> bool {
+        items.windows(2).all(|w| w[0] < w[1])
+    }
+
+    #[test]
+    fn loom_a_scrape_racing_inserts_and_a_removal() {
+        loom::model(|| {
+            let index = Arc::new(SortedIndex::new());
+            // `u32::MAX` stands for "nothing removed yet".
+            let dead = Arc::new(AtomicUsize::new(u32::MAX as usize));
+            index.push(5u32);
+            index.push(2);
+            let writer = {
+                let (index, dead) = (index.clone(), dead.clone());
+                loom::thread::spawn(move || {
+                    index.push(9);
+                    dead.store(5, AtomicOrdering::SeqCst);
+                    index.mark_stale();
+                    index.push(1);
+                })
+            };
+            let seen = scrape(&index, &dead);
+            assert!(sorted_and_distinct(&seen), "{seen:?}");
+            assert!(seen.contains(&2), "{seen:?}");
+            writer.join().unwrap();
+            assert_eq!(scrape(&index, &dead), [1, 2, 9]);
+        });
+    }
+
+    #[test]
+    fn loom_two_scrapes_and_an_insert() {
+        loom::model(|| {
+            let index = Arc::new(SortedIndex::new());
+            let dead = Arc::new(AtomicUsize::new(u32::MAX as usize));
+            index.push(3u32);
+            let other = {
+                let (index, dead) = (index.clone(), dead.clone());
+                loom::thread::spawn(move || scrape(&index, &dead))
+            };
+            index.push(1);
+            let mine = scrape(&index, &dead);
+            let theirs = other.join().unwrap();
+            for seen in [&mine, &theirs] {
+                assert!(sorted_and_distinct(seen), "{seen:?}");
+                assert!(seen.contains(&3), "{seen:?}");
+            }
+            assert_eq!(mine, [1, 3]);
+            assert_eq!(scrape(&index, &dead), [1, 3]);
+        });
     }
 }
