@@ -117,7 +117,6 @@
 //! strings are escaped per RFC 8259. [`Registry::to_json`] is compact,
 //! [`Registry::to_json_pretty`] indents by two spaces, [`Registry::write_json`] streams into any
 //! `io::Write`.
-
 //!
 //! ## Prometheus text and OpenMetrics
 //!
@@ -191,6 +190,8 @@
 //! assert!(!registry.to_json().contains("gmail.com"));
 //! assert!(registry.to_prometheus().contains("attempts{outcome=\"transient failure\"} 1\n"));
 //! ```
+
+#![forbid(unsafe_code)]
 
 pub use meterstick_core::*;
 pub use meterstick_derive::{LabelValue, Metrics};

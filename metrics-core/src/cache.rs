@@ -25,17 +25,13 @@ pub(crate) fn next_family_id() -> u64 {
 struct Slot {
     family: u64,
     key: u64,
-    /// `Arc::as_ptr` of `owner`, kept to skip a downcast on every hit.
-    entry: *const (),
-    /// Keeps the entry alive while the slot holds it.
-    _owner: Option<Arc<dyn Any + Send + Sync>>,
+    entry: Option<Arc<dyn Any + Send + Sync>>,
 }
 
 const EMPTY: Slot = Slot {
     family: 0,
     key: 0,
-    entry: std::ptr::null(),
-    _owner: None,
+    entry: None,
 };
 
 struct Cache {
@@ -51,32 +47,32 @@ fn set_of(family: u64, key: u64) -> usize {
     ((key ^ family.wrapping_mul(0x9e37_79b9_7f4a_7c15)) >> 7) as usize % SETS
 }
 
-/// The entry this thread last cached for `(family, key)`, as a pointer to the `Entry` of the
-/// family's types.
-///
-/// The pointer stays valid until this thread next calls [`insert`] or exits: only then can the
-/// slot that keeps it alive be overwritten. The caller must use it before either.
+/// Runs `hit` on the entry this thread last cached for `(family, key)`, if there is one;
+/// `hit` checks it (its type, values and liveness) and returns `None` to decline it.
 #[inline]
-pub(crate) fn lookup(family: u64, key: u64) -> Option<*const ()> {
+pub(crate) fn with_cached<R>(
+    family: u64,
+    key: u64,
+    hit: impl FnOnce(&(dyn Any + Send + Sync)) -> Option<R>,
+) -> Option<R> {
     CACHE
         .try_with(|cache| {
             let cache = cache.try_borrow().ok()?;
-            cache.sets[set_of(family, key)]
+            let slot = cache.sets[set_of(family, key)]
                 .iter()
-                .find(|s| s.family == family && s.key == key)
-                .map(|s| s.entry)
+                .find(|s| s.family == family && s.key == key)?;
+            hit(slot.entry.as_deref()?)
         })
         .ok()
         .flatten()
 }
 
-/// Remembers `owner` for `(family, key)` in this thread, evicting the older way of its set.
-pub(crate) fn insert(family: u64, key: u64, owner: Arc<dyn Any + Send + Sync>) {
+/// Remembers `entry` for `(family, key)` in this thread, evicting the older way of its set.
+pub(crate) fn insert(family: u64, key: u64, entry: Arc<dyn Any + Send + Sync>) {
     let slot = Slot {
         family,
         key,
-        entry: Arc::as_ptr(&owner) as *const (),
-        _owner: Some(owner),
+        entry: Some(entry),
     };
     let evicted = CACHE.try_with(|cache| {
         let mut cache = cache.try_borrow_mut().ok()?;

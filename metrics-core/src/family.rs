@@ -4,7 +4,6 @@ use std::any::Any;
 use std::fmt;
 use std::hash::BuildHasher;
 use std::ops::Deref;
-use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
@@ -191,14 +190,16 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     /// Returns an owned handle to the series with these label values, creating it if needed.
     ///
     /// Keep the handle to update the series later with no lookup at all.
-    pub fn with(&self, labels: L::Ref<'_>) -> Series<M> {
-        Series::new(self.entry(labels))
+    pub fn with(&self, labels: L::Ref<'_>) -> Series<M, L> {
+        Series {
+            entry: self.entry(labels),
+        }
     }
 
     /// Runs `f` on the series with these label values, creating it if needed, without touching
     /// any reference count. `f` runs outside the lock.
     #[inline]
-    fn apply<R>(&self, labels: L::Ref<'_>, f: impl FnOnce(&M) -> R) -> R {
+    fn apply<R>(&self, labels: L::Ref<'_>, f: impl Fn(&M) -> R + Copy) -> R {
         match &self.storage {
             Storage::Dense { slots, .. } => {
                 let entry = &slots[L::dense_index(labels)];
@@ -209,15 +210,12 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 // A pruning family counts handles, so this thread may not hold its series.
                 let fingerprint = L::fingerprint(labels);
                 if !self.prune {
-                    if let Some(ptr) = cache::lookup(self.id, fingerprint) {
-                        // SAFETY: the cache stores, under this family's unique id, only
-                        // `Arc<Entry<L, M>>`s of this family (see `remember`), and the slot's
-                        // `Arc` keeps the entry alive until this thread's next `cache::insert`,
-                        // which comes after the last use of `entry` below.
-                        let entry = unsafe { &*(ptr as *const Entry<L, M>) };
-                        if entry.labels.matches(labels) && entry.is_live() {
-                            return f(&entry.metric);
-                        }
+                    let hit = cache::with_cached(self.id, fingerprint, |cached| {
+                        let entry = cached.downcast_ref::<Entry<L, M>>()?;
+                        (entry.labels.matches(labels) && entry.is_live()).then(|| f(&entry.metric))
+                    });
+                    if let Some(result) = hit {
+                        return result;
                     }
                 }
                 let hash = hash_of::<L>(hasher, labels);
@@ -570,50 +568,30 @@ impl<L: LabelSet> Family<Histogram, L> {
 ///
 /// A handle costs nothing to use: an update through it is the metric's own atomic operation.
 /// It stays valid after the series is removed from its family (the update is then not exported).
-/// In a pruning family, the series lives as long as a handle to it does.
-pub struct Series<M> {
-    metric: NonNull<M>,
-    owner: Arc<dyn Any + Send + Sync>,
+/// In a pruning family, the series lives as long as a handle to it does. `L` is the family's
+/// label type, `String` unless the family has several keys or enum labels.
+pub struct Series<M, L = String> {
+    entry: Shared<L, M>,
 }
 
-impl<M: Metric> Series<M> {
-    fn new<L: LabelSet>(entry: Shared<L, M>) -> Self {
-        let metric = NonNull::from(&entry.metric);
-        Series {
-            metric,
-            owner: entry,
-        }
-    }
-}
-
-impl<M> Deref for Series<M> {
+impl<M, L> Deref for Series<M, L> {
     type Target = M;
 
     #[inline]
     fn deref(&self) -> &M {
-        // SAFETY: `metric` points into the `Entry` allocation that `owner` keeps alive for as
-        // long as this handle exists. An `Entry` is never moved out of its `Arc` nor mutated
-        // through it, so a shared reference with the lifetime of `&self` is valid.
-        unsafe { self.metric.as_ref() }
+        &self.entry.metric
     }
 }
 
-impl<M> Clone for Series<M> {
+impl<M, L> Clone for Series<M, L> {
     fn clone(&self) -> Self {
         Series {
-            metric: self.metric,
-            owner: Arc::clone(&self.owner),
+            entry: Arc::clone(&self.entry),
         }
     }
 }
 
-// SAFETY: a `Series<M>` only gives out `&M`, and the allocation it points to is owned by a
-// `Send + Sync` `Arc`; sharing or sending it is sound exactly when `&M` may cross threads.
-unsafe impl<M: Sync> Send for Series<M> {}
-// SAFETY: as above.
-unsafe impl<M: Sync> Sync for Series<M> {}
-
-impl<M: fmt::Debug> fmt::Debug for Series<M> {
+impl<M: fmt::Debug, L> fmt::Debug for Series<M, L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
     }

@@ -5,6 +5,7 @@
 //! user manual; everything here is re-exported there.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod cache;
 mod callback;

@@ -1,6 +1,8 @@
 //! `#[derive(Metrics)]`: turns a struct of annotated metric fields into registration and export
 //! code. See the `meterstick` crate for the attributes and the generated API.
 
+#![forbid(unsafe_code)]
+
 mod ast;
 mod attr;
 mod check;
