@@ -1,10 +1,10 @@
 //! A per-thread cache of recent family lookups, so that a labeled update by `&str` touches no
 //! shared memory but the metric itself: no lock, no reference count.
 //!
-//! Each thread keeps a small two-way set-associative table keyed by (family id, label fingerprint) that
-//! holds a strong reference to the series it found. A hit is checked against the series' own
-//! label values and liveness before use, so a stale slot (a removed series, a key collision)
-//! only costs a trip to the family's table. The cache keeps at most `SETS * WAYS` series alive
+//! Each thread keeps a small two-way set-associative table keyed by (family id, label
+//! fingerprint) that holds a strong reference to the series it found. A hit is checked (its
+//! type, the series' own label values, its liveness) before use, so a stale slot (a removed
+//! series, a key collision) only costs a trip to the family's table. The cache keeps at most `SETS * WAYS` series alive
 //! per thread after their removal, until the slots are reused or the thread exits.
 
 use std::any::Any;
