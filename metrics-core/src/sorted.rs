@@ -133,24 +133,27 @@ fn merge_into<T: Clone>(sorted: &mut Vec<T>, new: Vec<T>, cmp: &impl Fn(&T, &T) 
     }
 }
 
+/// The live items of `index`, in order, as a scrape sees them.
+#[cfg(test)]
+fn collect(index: &SortedIndex<u32>, live: impl Fn(&u32) -> bool) -> Vec<u32> {
+    let mut out = Vec::new();
+    let result = index.for_each(
+        live,
+        |a, b| a.cmp(b),
+        |x| {
+            out.push(*x);
+            Ok::<(), ()>(())
+        },
+    );
+    assert_eq!(result, Ok(()));
+    out
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
-    fn collect(index: &SortedIndex<u32>, live: impl Fn(&u32) -> bool) -> Vec<u32> {
-        let mut out = Vec::new();
-        index
-            .for_each(
-                live,
-                |a, b| a.cmp(b),
-                |x| {
-                    out.push(*x);
-                    Ok::<(), ()>(())
-                },
-            )
-            .unwrap();
-        out
-    }
+    use super::collect;
 
     #[test]
     fn merges_new_items_in_order() {
@@ -237,19 +240,8 @@ mod loom_tests {
     use loom::sync::atomic::AtomicUsize;
 
     fn scrape(index: &SortedIndex<u32>, dead: &AtomicUsize) -> Vec<u32> {
-        let mut out = Vec::new();
         let dead = dead.load(AtomicOrdering::SeqCst) as u32;
-        index
-            .for_each(
-                |x| *x != dead,
-                |a, b| a.cmp(b),
-                |x| {
-                    out.push(*x);
-                    Ok::<(), ()>(())
-                },
-            )
-            .unwrap();
-        out
+        super::collect(index, |x| *x != dead)
     }
 
     fn sorted_and_distinct(items: &[u32]) -> bool {
