@@ -1,91 +1,149 @@
-//! A per-thread cache of recent family lookups, so that a labeled update by `&str` touches no
+//! A family's per-thread cache of recent lookups, so that a labeled update by `&str` touches no
 //! shared memory but the metric itself: no lock, no reference count.
 //!
-//! Each thread keeps a small two-way set-associative table keyed by (family id, label
-//! fingerprint) that holds a strong reference to the series it found. A hit is checked (its
-//! type, the series' own label values, its liveness) before use, so a stale slot (a removed
-//! series, a key collision) only costs a trip to the family's table. The cache keeps at most `SETS * WAYS` series alive
-//! per thread after their removal, until the slots are reused or the thread exits.
+//! Each thread that looks a family up by label values gets its own small four-way
+//! set-associative table, keyed by a digest of the values, that holds a strong reference to the
+//! series found. A hit is checked (the series' own label values, its liveness) before use, so a
+//! stale slot (a removed series, a digest collision) only costs a trip to the family's table.
+//! The table grows with the family, up to `MAX_SETS * WAYS` slots; it keeps at most that many
+//! series alive per thread after their removal, until the slots are reused or the family is
+//! dropped.
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-const SETS: usize = 128;
-const WAYS: usize = 2;
+use thread_local::ThreadLocal;
 
-/// A unique id for a new family; ids are never reused, so a slot can never be mistaken for
-/// another family's.
-pub(crate) fn next_family_id() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    NEXT.fetch_add(1, Ordering::Relaxed)
+const WAYS: usize = 4;
+const MIN_SETS: usize = 8;
+const MAX_SETS: usize = 512;
+
+/// One thread's table: `keys[set][way]` is the digest the entry beside it was cached under.
+struct Table<T> {
+    keys: Box<[[u64; WAYS]]>,
+    entries: Box<[[Option<Arc<T>>; WAYS]]>,
 }
 
-struct Slot {
-    family: u64,
-    key: u64,
-    entry: Option<Arc<dyn Any + Send + Sync>>,
+impl<T> Table<T> {
+    fn with_sets(sets: usize) -> Self {
+        Table {
+            keys: vec![[0; WAYS]; sets].into(),
+            entries: (0..sets).map(|_| [const { None }; WAYS]).collect(),
+        }
+    }
+
+    #[inline]
+    fn set_of(&self, key: u64) -> usize {
+        key as usize & (self.keys.len() - 1)
+    }
 }
 
-const EMPTY: Slot = Slot {
-    family: 0,
-    key: 0,
-    entry: None,
-};
-
-struct Cache {
-    sets: [[Slot; WAYS]; SETS],
+/// The per-thread lookup tables of one family.
+pub(crate) struct LookupCache<T: Send + Sync> {
+    threads: ThreadLocal<RefCell<Table<T>>>,
 }
 
-thread_local! {
-    static CACHE: RefCell<Box<Cache>> = RefCell::new(Box::new(Cache { sets: [const { [EMPTY; WAYS] }; SETS] }));
-}
+impl<T: Send + Sync> LookupCache<T> {
+    pub(crate) fn new() -> Self {
+        LookupCache {
+            threads: ThreadLocal::new(),
+        }
+    }
 
-#[inline]
-fn set_of(family: u64, key: u64) -> usize {
-    ((key ^ family.wrapping_mul(0x9e37_79b9_7f4a_7c15)) >> 7) as usize % SETS
-}
+    /// Runs `hit` on the entry this thread cached under `key`, if there is one; `hit` checks it
+    /// (its values and liveness) and returns `None` to decline it.
+    #[inline]
+    pub(crate) fn get<R>(&self, key: u64, hit: impl FnOnce(&T) -> Option<R>) -> Option<R> {
+        let table = self.threads.get()?.try_borrow().ok()?;
+        let set = table.set_of(key);
+        let way = table.keys[set].iter().position(|k| *k == key)?;
+        hit(table.entries[set][way].as_deref()?)
+    }
 
-/// Runs `hit` on the entry this thread last cached for `(family, key)`, if there is one;
-/// `hit` checks it (its type, values and liveness) and returns `None` to decline it.
-#[inline]
-pub(crate) fn with_cached<R>(
-    family: u64,
-    key: u64,
-    hit: impl FnOnce(&(dyn Any + Send + Sync)) -> Option<R>,
-) -> Option<R> {
-    CACHE
-        .try_with(|cache| {
-            let cache = cache.try_borrow().ok()?;
-            let slot = cache.sets[set_of(family, key)]
-                .iter()
-                .find(|s| s.family == family && s.key == key)?;
-            hit(slot.entry.as_deref()?)
-        })
-        .ok()
-        .flatten()
-}
-
-/// Remembers `entry` for `(family, key)` in this thread, evicting the older way of its set.
-pub(crate) fn insert(family: u64, key: u64, entry: Arc<dyn Any + Send + Sync>) {
-    let slot = Slot {
-        family,
-        key,
-        entry: Some(entry),
-    };
-    let evicted = CACHE.try_with(|cache| {
-        let mut cache = cache.try_borrow_mut().ok()?;
-        let set = &mut cache.sets[set_of(family, key)];
+    /// Caches `entry` under `key` in this thread, evicting the oldest way of its set. The table
+    /// is first grown, emptied, to suit a family of `family_len` series.
+    #[cold]
+    pub(crate) fn insert(&self, key: u64, entry: Arc<T>, family_len: usize) {
+        let cell = self
+            .threads
+            .get_or(|| RefCell::new(Table::with_sets(MIN_SETS)));
+        let Ok(mut table) = cell.try_borrow_mut() else {
+            return;
+        };
+        let wanted = family_len.next_power_of_two().clamp(MIN_SETS, MAX_SETS);
+        let outgrown = (table.keys.len() < wanted)
+            .then(|| std::mem::replace(&mut *table, Table::with_sets(wanted)));
+        let set = table.set_of(key);
         // Replace a slot of the same key in place; otherwise the newest goes first.
-        let way = set
+        let way = table.keys[set]
             .iter()
-            .position(|s| s.family == family && s.key == key)
+            .position(|k| *k == key)
             .unwrap_or(WAYS - 1);
-        let old = std::mem::replace(&mut set[way], slot);
-        set[..=way].rotate_right(1);
-        Some(old)
-    });
-    // The evicted series is dropped after the cache is released, in case its drop is heavy.
-    drop(evicted);
+        table.keys[set][way] = key;
+        let evicted = table.entries[set][way].replace(entry);
+        table.keys[set][..=way].rotate_right(1);
+        table.entries[set][..=way].rotate_right(1);
+        // Series let go of are dropped after the table is released, in case that is heavy.
+        drop(table);
+        drop((evicted, outgrown));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cached(cache: &LookupCache<u32>, key: u64) -> Option<u32> {
+        cache.get(key, |v| Some(*v))
+    }
+
+    #[test]
+    fn a_thread_finds_what_it_cached_and_no_other_thread_does() {
+        let cache = LookupCache::new();
+        assert_eq!(cached(&cache, 7), None);
+        cache.insert(7, Arc::new(70), 1);
+        assert_eq!(cached(&cache, 7), Some(70));
+        assert_eq!(cached(&cache, 8), None);
+        std::thread::scope(|s| {
+            s.spawn(|| assert_eq!(cached(&cache, 7), None));
+        });
+        // The same key again replaces its slot rather than taking a second one.
+        cache.insert(7, Arc::new(71), 1);
+        assert_eq!(cached(&cache, 7), Some(71));
+    }
+
+    #[test]
+    fn a_full_set_evicts_its_oldest_way() {
+        let cache = LookupCache::new();
+        // Keys that differ only above the set bits share a set.
+        let key = |i: u64| 3 + (i << 20);
+        let entries: Vec<_> = (0..=WAYS as u64).map(|i| Arc::new(i as u32)).collect();
+        for (i, entry) in entries.iter().enumerate() {
+            cache.insert(key(i as u64), Arc::clone(entry), 1);
+        }
+        assert_eq!(cached(&cache, key(0)), None);
+        for i in 1..=WAYS as u64 {
+            assert_eq!(cached(&cache, key(i)), Some(i as u32));
+        }
+        // The evicted entry is let go of; the others are still held by the cache.
+        assert_eq!(Arc::strong_count(&entries[0]), 1);
+        assert_eq!(Arc::strong_count(&entries[1]), 2);
+    }
+
+    #[test]
+    fn the_table_grows_with_the_family_and_stops_at_its_bound() {
+        let cache = LookupCache::new();
+        cache.insert(1, Arc::new(1), 1);
+        let sets = || cache.threads.get().unwrap().borrow().keys.len();
+        assert_eq!(sets(), MIN_SETS);
+        cache.insert(2, Arc::new(2), 100);
+        assert_eq!(sets(), 128);
+        // Growing empties the table; what is cached after it is found.
+        assert_eq!(cached(&cache, 1), None);
+        assert_eq!(cached(&cache, 2), Some(2));
+        cache.insert(3, Arc::new(3), 1_000_000);
+        assert_eq!(sets(), MAX_SETS);
+        cache.insert(4, Arc::new(4), 10);
+        assert_eq!(sets(), MAX_SETS, "a table never shrinks");
+    }
 }

@@ -1,6 +1,5 @@
 //! Families: one metric per distinct set of label values.
 
-use std::any::Any;
 use std::fmt;
 use std::hash::BuildHasher;
 use std::ops::Deref;
@@ -9,7 +8,7 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 use hashbrown::HashTable;
 
-use crate::cache;
+use crate::cache::LookupCache;
 use crate::counter::Counter;
 use crate::gauge::Gauge;
 use crate::histogram::Histogram;
@@ -50,12 +49,14 @@ const FAMILY_REFS: usize = 2;
 
 type Shared<L, M> = Arc<Entry<L, M>>;
 
-enum Storage<L, M> {
+enum Storage<L: LabelSet, M: Metric> {
     /// Label values hashed into a table; the sorted order is kept between scrapes.
     Hashed {
         table: RwLock<HashTable<Shared<L, M>>>,
         order: SortedIndex<Shared<L, M>>,
         hasher: foldhash::fast::RandomState,
+        /// Recent lookups by label values, per thread; unused by pruning families.
+        cache: LookupCache<Entry<L, M>>,
     },
     /// A fixed set of label values (an enum): one slot each, no hashing.
     Dense {
@@ -86,8 +87,6 @@ enum Storage<L, M> {
 /// while user code runs, so no use of a family can deadlock.
 pub struct Family<M: Metric, L: LabelSet = String> {
     storage: Storage<L, M>,
-    /// Unique among families, for the per-thread lookup cache.
-    id: u64,
     options: M::Options,
     prune: bool,
     /// The most series, the overflow series included; 0 for no limit.
@@ -125,11 +124,11 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 table: RwLock::new(HashTable::new()),
                 order: SortedIndex::new(),
                 hasher: foldhash::fast::RandomState::default(),
+                cache: LookupCache::new(),
             },
         };
         Family {
             storage,
-            id: cache::next_family_id(),
             options,
             prune: false,
             max_series: AtomicUsize::new(0),
@@ -206,12 +205,16 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 entry.show();
                 f(&entry.metric)
             }
-            Storage::Hashed { table, hasher, .. } => {
+            Storage::Hashed {
+                table,
+                hasher,
+                cache,
+                ..
+            } => {
                 // A pruning family counts handles, so this thread may not hold its series.
                 let fingerprint = L::fingerprint(labels);
                 if !self.prune {
-                    let hit = cache::with_cached(self.id, fingerprint, |cached| {
-                        let entry = cached.downcast_ref::<Entry<L, M>>()?;
+                    let hit = cache.get(fingerprint, |entry| {
                         (entry.labels.matches(labels) && entry.is_live()).then(|| f(&entry.metric))
                     });
                     if let Some(result) = hit {
@@ -224,12 +227,12 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                     // The entry is kept alive by the table while the read lock is held; the
                     // metric operations are single atomic instructions, never user code.
                     if let Some(entry) = self.find_or_overflow(&table, hasher, hash, labels) {
-                        self.remember(fingerprint, labels, entry);
+                        self.remember(cache, fingerprint, labels, entry, table.len());
                         return f(&entry.metric);
                     }
                 }
                 let entry = self.insert(hash, labels);
-                self.remember(fingerprint, labels, &entry);
+                self.remember(cache, fingerprint, labels, &entry, self.len());
                 f(&entry.metric)
             }
         }
@@ -255,13 +258,16 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     /// Caches `entry` in this thread for the next lookup of `labels`, unless it stands for other
     /// values (the overflow series) or the family prunes.
     #[cold]
-    fn remember(&self, fingerprint: u64, labels: L::Ref<'_>, entry: &Shared<L, M>) {
+    fn remember(
+        &self,
+        cache: &LookupCache<Entry<L, M>>,
+        fingerprint: u64,
+        labels: L::Ref<'_>,
+        entry: &Shared<L, M>,
+        family_len: usize,
+    ) {
         if !self.prune && entry.labels.matches(labels) {
-            cache::insert(
-                self.id,
-                fingerprint,
-                Arc::clone(entry) as Arc<dyn Any + Send + Sync>,
-            );
+            cache.insert(fingerprint, Arc::clone(entry), family_len);
         }
     }
 
@@ -298,6 +304,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
             table,
             order,
             hasher,
+            ..
         } = &self.storage
         else {
             unreachable!("only hashed families insert");
@@ -363,6 +370,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 table,
                 order,
                 hasher,
+                ..
             } => {
                 let hash = hash_of::<L>(hasher, labels);
                 let mut table = table.write().unwrap_or_else(PoisonError::into_inner);

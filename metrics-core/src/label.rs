@@ -201,11 +201,11 @@ fn tail(bytes: &[u8]) -> u64 {
 #[inline]
 fn fingerprint(bytes: &[u8], seed: u64) -> u64 {
     let mut h = seed.rotate_left(29) ^ bytes.len() as u64;
-    let whole = bytes.len() / 8;
-    for i in 0..whole {
-        h = h.rotate_left(23) ^ word(bytes, i * 8);
+    let (words, rest) = bytes.as_chunks::<8>();
+    for w in words {
+        h = h.rotate_left(23) ^ u64::from_le_bytes(*w);
     }
-    if bytes.len() % 8 != 0 {
+    if !rest.is_empty() {
         h = h.rotate_left(23) ^ tail(bytes);
     }
     let h = (h ^ (h >> 31)).wrapping_mul(MIX);
@@ -218,8 +218,12 @@ fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let whole = a.len() / 8;
-    (0..whole).all(|i| word(a, i * 8) == word(b, i * 8)) && tail(a) == tail(b)
+    let ((wa, rest), (wb, _)) = (a.as_chunks::<8>(), b.as_chunks::<8>());
+    (rest.is_empty() || tail(a) == tail(b))
+        && wa
+            .iter()
+            .zip(wb)
+            .all(|(x, y)| u64::from_ne_bytes(*x) == u64::from_ne_bytes(*y))
 }
 
 /// Orders two label sets by their values, key by key, as the output formats list series.
