@@ -40,13 +40,13 @@ impl<T> Table<T> {
 
 /// The per-thread lookup tables of one family.
 pub(crate) struct LookupCache<T: Send + Sync> {
-    threads: ThreadLocal<RefCell<Table<T>>>,
+    threads: Box<ThreadLocal<RefCell<Table<T>>>>,
 }
 
 impl<T: Send + Sync> LookupCache<T> {
     pub(crate) fn new() -> Self {
         LookupCache {
-            threads: ThreadLocal::new(),
+            threads: Box::new(ThreadLocal::new()),
         }
     }
 

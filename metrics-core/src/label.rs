@@ -201,11 +201,12 @@ fn tail(bytes: &[u8]) -> u64 {
 #[inline]
 fn fingerprint(bytes: &[u8], seed: u64) -> u64 {
     let mut h = seed.rotate_left(29) ^ bytes.len() as u64;
-    let (words, rest) = bytes.as_chunks::<8>();
+    let words = bytes.chunks_exact(8);
+    let whole = words.remainder().is_empty();
     for w in words {
-        h = h.rotate_left(23) ^ u64::from_le_bytes(*w);
+        h = h.rotate_left(23) ^ word(w, 0);
     }
-    if !rest.is_empty() {
+    if !whole {
         h = h.rotate_left(23) ^ tail(bytes);
     }
     let h = (h ^ (h >> 31)).wrapping_mul(MIX);
@@ -218,12 +219,9 @@ fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let ((wa, rest), (wb, _)) = (a.as_chunks::<8>(), b.as_chunks::<8>());
-    (rest.is_empty() || tail(a) == tail(b))
-        && wa
-            .iter()
-            .zip(wb)
-            .all(|(x, y)| u64::from_ne_bytes(*x) == u64::from_ne_bytes(*y))
+    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    (wa.remainder().is_empty() || tail(a) == tail(b))
+        && wa.zip(wb).all(|(x, y)| word(x, 0) == word(y, 0))
 }
 
 /// Orders two label sets by their values, key by key, as the output formats list series.
