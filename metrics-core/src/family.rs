@@ -10,6 +10,7 @@ use hashbrown::HashTable;
 
 use crate::cache::LookupCache;
 use crate::counter::Counter;
+use crate::encode;
 use crate::gauge::Gauge;
 use crate::histogram::Histogram;
 use crate::label::{self, LabelSet};
@@ -23,6 +24,21 @@ struct Entry<L, M> {
     /// Set while the series is not exported: removed, pruned, or (in an enum-labelled family)
     /// not yet used.
     hidden: AtomicBool,
+    /// Whether no label value needs escaping in any format, found once at creation so that
+    /// exports copy the values as they are.
+    plain: bool,
+}
+
+impl<L: LabelSet, M> Entry<L, M> {
+    fn new(labels: L, metric: M, hidden: bool) -> Self {
+        let plain = (0..L::ARITY).all(|i| !encode::needs_json_escape(labels.value(i).as_bytes()));
+        Entry {
+            labels,
+            metric,
+            hidden: AtomicBool::new(hidden),
+            plain,
+        }
+    }
 }
 
 impl<L, M> Entry<L, M> {
@@ -107,13 +123,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 order.sort_by(|a, b| label::compare(&values[*a], &values[*b]));
                 let slots = values
                     .into_iter()
-                    .map(|labels| {
-                        Arc::new(Entry {
-                            labels,
-                            metric: M::with_options(&options),
-                            hidden: AtomicBool::new(true),
-                        })
-                    })
+                    .map(|labels| Arc::new(Entry::new(labels, M::with_options(&options), true)))
                     .collect();
                 Storage::Dense {
                     slots,
@@ -327,11 +337,11 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 |e| hash_of::<L>(hasher, e.labels.borrow_values()),
             )
             .or_insert_with(|| {
-                let entry = Arc::new(Entry {
-                    labels: L::from_ref(labels),
-                    metric: M::with_options(&self.options),
-                    hidden: AtomicBool::new(false),
-                });
+                let entry = Arc::new(Entry::new(
+                    L::from_ref(labels),
+                    M::with_options(&self.options),
+                    false,
+                ));
                 order.push(Arc::clone(&entry));
                 entry
             });
@@ -459,18 +469,30 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         &self,
         mut f: impl FnMut(&[&str], &M) -> Result<(), E>,
     ) -> Result<(), E> {
+        self.for_each_sorted_series(|labels, _, metric| {
+            label::with_values(labels, |values| f(values, metric))
+        })
+    }
+
+    /// As [`Family::for_each_sorted`], with each series' label values as they are kept, and
+    /// whether none of them needs escaping.
+    #[inline]
+    pub(crate) fn for_each_sorted_series<E>(
+        &self,
+        mut f: impl FnMut(&L, bool, &M) -> Result<(), E>,
+    ) -> Result<(), E> {
         match &self.storage {
             Storage::Dense { slots, order } => order
                 .iter()
                 .map(|i| &slots[*i])
                 .filter(|e| e.is_live())
-                .try_for_each(|e| label::with_values(&e.labels, |values| f(values, &e.metric))),
+                .try_for_each(|e| f(&e.labels, e.plain, &e.metric)),
             Storage::Hashed { order, .. } => {
                 self.sweep();
                 order.for_each(
                     |e| e.is_live(),
                     |a, b| label::compare(&a.labels, &b.labels),
-                    |e| label::with_values(&e.labels, |values| f(values, &e.metric)),
+                    |e| f(&e.labels, e.plain, &e.metric),
                 )
             }
         }

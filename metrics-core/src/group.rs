@@ -5,6 +5,7 @@ use std::io;
 
 use crate::callback::{CounterFn, GaugeFn};
 use crate::counter::Counter;
+use crate::encode::SeriesWriter;
 use crate::family::Family;
 use crate::gauge::Gauge;
 use crate::histogram::Histogram;
@@ -119,6 +120,16 @@ pub trait EncodeMetric: Send + Sync {
     fn default_max_series(&self, max: usize) {
         let _ = max;
     }
+
+    /// Writes every series through `w`, sorted as [`EncodeMetric::for_each_series`] gives them,
+    /// by code compiled for the metric's own types; `None` (the default) where the metric has
+    /// no such path, and the encoders then use `for_each_series`. Families of counters and
+    /// gauges implement it.
+    #[doc(hidden)]
+    fn __write_series(&self, w: &mut SeriesWriter<'_, '_>) -> Option<io::Result<()>> {
+        let _ = w;
+        None
+    }
 }
 
 macro_rules! encode_single {
@@ -168,6 +179,15 @@ impl<M: Metric, L: LabelSet> EncodeMetric for Family<M, L> {
 
     fn default_max_series(&self, max: usize) {
         Family::default_max_series(self, max)
+    }
+
+    fn __write_series(&self, w: &mut SeriesWriter<'_, '_>) -> Option<io::Result<()>> {
+        if M::KIND == MetricKind::Histogram {
+            return None;
+        }
+        Some(self.for_each_sorted_series(|labels, plain, metric| {
+            w.series(labels, plain, metric.sample())
+        }))
     }
 }
 

@@ -55,6 +55,8 @@ pub mod __private {
 
     pub use serde;
 
+    pub use crate::encode::SeriesWriter;
+
     /// The pieces of each output format that depend only on a metric's name, help and kind,
     /// escaped: computed by the derive at compile time and embedded as `&'static str`.
     pub struct Heads {

@@ -6,7 +6,7 @@ use std::sync::{Arc, LazyLock, OnceLock, PoisonError, RwLock};
 
 use serde::{Serialize, Serializer};
 
-use crate::encode::{Format, json, markdown};
+use crate::encode::{Format, Out, json, markdown};
 use crate::error::RegistryError;
 use crate::group::{self, Descriptor, EncodeMetric, MetricGroup};
 use crate::metric::{MetricKind, Sample};
@@ -139,17 +139,18 @@ impl Registry {
         name_prefix: &str,
         w: W,
     ) -> io::Result<()> {
-        let mut w = io::BufWriter::with_capacity(16 * 1024, w);
-        self.with_sorted(name_prefix, |m| format.write(&mut w, m))?;
-        w.flush()
+        let mut w = w;
+        let mut out = Out::to_writer(&mut w);
+        self.with_sorted(name_prefix, |m| format.write(&mut out, m))?;
+        out.flush()
     }
 
     /// Renders every metric in `format` into a `String`.
     pub fn render(&self, format: Format) -> String {
-        let mut out = Vec::with_capacity(4096);
+        let mut out = Out::to_vec(4096);
         // Writing into a `Vec` cannot fail.
         let _ = self.with_sorted("", |m| format.write(&mut out, m));
-        into_string(out)
+        into_string(out.into_vec())
     }
 
     /// The `/metrics.json` document, compact.

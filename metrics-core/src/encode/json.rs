@@ -8,13 +8,15 @@ use std::io::{self, Write};
 
 use serde::ser::{Error as _, Serialize, SerializeMap, SerializeSeq, SerializeStruct, Serializer};
 
-use super::{needs_json_escape, write_f64, write_i64_as_f64, write_u64, write_u64_as_f64};
+use super::{
+    Out, SeriesWriter, needs_json_escape, write_f64, write_i64_as_f64, write_u64, write_u64_as_f64,
+};
 use crate::group::{Descriptor, EncodeMetric, Sorted};
 use crate::histogram::Histogram;
 use crate::metric::Sample;
 
 /// Writes `metrics` as one compact JSON object.
-pub(crate) fn write<W: Write + ?Sized>(w: &mut W, metrics: &Sorted<'_>) -> io::Result<()> {
+pub(crate) fn write(w: &mut Out<'_>, metrics: &Sorted<'_>) -> io::Result<()> {
     let mut scratch = Vec::new();
     w.write_all(b"{")?;
     for (i, (descriptor, metric)) in metrics.iter().enumerate() {
@@ -28,8 +30,8 @@ pub(crate) fn write<W: Write + ?Sized>(w: &mut W, metrics: &Sorted<'_>) -> io::R
     w.write_all(b"}")
 }
 
-fn write_value<W: Write + ?Sized>(
-    w: &mut W,
+fn write_value(
+    w: &mut Out<'_>,
     descriptor: &Descriptor,
     metric: &dyn EncodeMetric,
     scratch: &mut Vec<u64>,
@@ -39,21 +41,33 @@ fn write_value<W: Write + ?Sized>(
     match keys {
         [] => metric.for_each_series(&mut |_, sample| {
             written += 1;
-            write_sample(w, sample, scratch)
+            write_sample(w, sample, scratch)?;
+            w.checkpoint()
         })?,
         [key] => {
+            let mut fast = SeriesWriter::json_by_value(w, key);
+            let done = metric.__write_series(&mut fast);
+            written = fast.written();
+            if let Some(done) = done {
+                done?;
+                if written > 0 {
+                    w.write_all(b"}}")?;
+                } else {
+                    w.write_all(b"null")?;
+                }
+                return Ok(());
+            }
             metric.for_each_series(&mut |values, sample| {
                 if written == 0 {
-                    w.write_all(b"{")?;
-                    write_str(w, key)?;
-                    w.write_all(b":{")?;
+                    open_by_value(w, key)?;
                 } else {
                     w.write_all(b",")?;
                 }
                 written += 1;
                 write_str(w, values[0])?;
                 w.write_all(b":")?;
-                write_sample(w, sample, scratch)
+                write_sample(w, sample, scratch)?;
+                w.checkpoint()
             })?;
             if written > 0 {
                 w.write_all(b"}}")?;
@@ -71,7 +85,8 @@ fn write_value<W: Write + ?Sized>(
                 }
                 w.write_all(b"\"@\":")?;
                 write_sample(w, sample, scratch)?;
-                w.write_all(b"}")
+                w.write_all(b"}")?;
+                w.checkpoint()
             })?;
             if written > 0 {
                 w.write_all(b"]")?;
@@ -82,6 +97,38 @@ fn write_value<W: Write + ?Sized>(
         w.write_all(b"null")?;
     }
     Ok(())
+}
+
+/// Opens the value of a one-key family: `{"<key>":{`.
+pub(crate) fn open_by_value(w: &mut Out<'_>, key: &str) -> io::Result<()> {
+    w.write_all(b"{")?;
+    write_str(w, key)?;
+    w.write_all(b":{")
+}
+
+/// Writes `"<value>":<sample>` of a one-key family, after a comma unless it is the `first`;
+/// a `plain` value is copied unscanned. The object around the members is the caller's.
+#[inline]
+pub(crate) fn write_member(
+    w: &mut Out<'_>,
+    value: &str,
+    plain: bool,
+    sample: Sample<'_>,
+    first: bool,
+) -> io::Result<()> {
+    w.put(if first { b"\"" } else { b",\"" });
+    if plain {
+        w.put(value.as_bytes());
+    } else {
+        write_str_body(w, value)?;
+    }
+    w.put(b"\":");
+    match sample {
+        Sample::Counter(v) => write_u64_as_f64(w, v)?,
+        Sample::Gauge(v) => write_i64_as_f64(w, v)?,
+        Sample::Histogram(_) => w.put(b"null"),
+    }
+    w.checkpoint()
 }
 
 fn write_sample<W: Write + ?Sized>(
@@ -146,12 +193,17 @@ static ESCAPE: [u8; 256] = {
 
 /// Writes `s` as a JSON string, quotes included, escaped per RFC 8259.
 pub(crate) fn write_str<W: Write + ?Sized>(w: &mut W, s: &str) -> io::Result<()> {
+    w.write_all(b"\"")?;
+    write_str_body(w, s)?;
+    w.write_all(b"\"")
+}
+
+/// Writes `s` escaped per RFC 8259, without the quotes.
+fn write_str_body<W: Write + ?Sized>(w: &mut W, s: &str) -> io::Result<()> {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
-    w.write_all(b"\"")?;
     if !needs_json_escape(bytes) {
-        w.write_all(bytes)?;
-        return w.write_all(b"\"");
+        return w.write_all(bytes);
     }
     let mut start = 0;
     for (i, &byte) in bytes.iter().enumerate() {
@@ -174,8 +226,7 @@ pub(crate) fn write_str<W: Write + ?Sized>(w: &mut W, s: &str) -> io::Result<()>
         }
         start = i + 1;
     }
-    w.write_all(&bytes[start..])?;
-    w.write_all(b"\"")
+    w.write_all(&bytes[start..])
 }
 
 /// A `serde::Serialize` view of sorted metrics, giving the same JSON as [`write`].

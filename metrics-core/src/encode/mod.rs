@@ -30,9 +30,9 @@ impl Format {
     }
 
     /// Writes `metrics` in this format.
-    pub(crate) fn write<W: Write + ?Sized>(
+    pub(crate) fn write(
         self,
-        w: &mut W,
+        w: &mut Out<'_>,
         metrics: &crate::group::Sorted<'_>,
     ) -> io::Result<()> {
         match self {
@@ -44,6 +44,253 @@ impl Format {
 }
 
 use std::io::{self, Write};
+
+use crate::label::LabelSet;
+use crate::metric::Sample;
+
+/// How much output is gathered before it is handed to the writer in one call.
+const CHUNK: usize = 32 * 1024;
+
+/// The output of an encoder: bytes are copied into a buffer, which cannot fail and inlines to a
+/// few moves for the short pieces a sample line is made of, and handed to the writer (if any)
+/// in chunks of about [`CHUNK`] bytes at the points the encoder marks with [`Out::checkpoint`].
+/// An error of the writer is kept and returned there (and by `flush`); output after it is
+/// dropped.
+pub(crate) struct Out<'w> {
+    /// Always initialized, so that copies into it need no `unsafe`; `len` bytes are output.
+    buf: Box<[u8]>,
+    len: usize,
+    sink: Option<&'w mut dyn Write>,
+    error: Option<io::Error>,
+    failed: bool,
+}
+
+impl<'w> Out<'w> {
+    /// Output handed to `sink` in chunks.
+    pub(crate) fn to_writer(sink: &'w mut dyn Write) -> Self {
+        Out {
+            buf: vec![0; CHUNK * 2].into(),
+            len: 0,
+            sink: Some(sink),
+            error: None,
+            failed: false,
+        }
+    }
+
+    /// Output gathered whole, to be taken with [`Out::into_vec`].
+    pub(crate) fn to_vec(capacity: usize) -> Out<'static> {
+        Out {
+            buf: vec![0; capacity.max(64)].into(),
+            len: 0,
+            sink: None,
+            error: None,
+            failed: false,
+        }
+    }
+
+    /// Appends `bytes`.
+    #[inline]
+    pub(crate) fn put(&mut self, bytes: &[u8]) {
+        let end = self.len + bytes.len();
+        match self.buf.get_mut(self.len..end) {
+            Some(dst) => {
+                copy_short(dst, bytes);
+                self.len = end;
+            }
+            None => self.put_cold(bytes),
+        }
+    }
+
+    #[cold]
+    fn put_cold(&mut self, bytes: &[u8]) {
+        if self.failed {
+            return;
+        }
+        if self.sink.is_some() {
+            self.drain();
+            if bytes.len() > self.buf.len() / 2 {
+                // A piece this long (a huge label value) goes to the writer as it is.
+                self.write_through(bytes);
+                return;
+            }
+        } else {
+            let size = (self.len + bytes.len()).max(self.buf.len() * 2);
+            let mut grown = vec![0; size].into_boxed_slice();
+            grown[..self.len].copy_from_slice(&self.buf[..self.len]);
+            self.buf = grown;
+        }
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    /// Hands what is gathered to the writer once there is a chunk of it; returns the writer's
+    /// error, if it failed.
+    #[inline]
+    pub(crate) fn checkpoint(&mut self) -> io::Result<()> {
+        if self.len >= CHUNK && self.sink.is_some() {
+            self.drain();
+        }
+        match self.error.take() {
+            None => Ok(()),
+            Some(e) => Err(e),
+        }
+    }
+
+    /// Hands everything gathered to the writer.
+    fn drain(&mut self) {
+        let len = std::mem::take(&mut self.len);
+        if let Some(sink) = self.sink.as_mut() {
+            if let Err(e) = sink.write_all(&self.buf[..len]) {
+                self.fail(e);
+            }
+        }
+    }
+
+    fn write_through(&mut self, bytes: &[u8]) {
+        if let Some(sink) = self.sink.as_mut() {
+            if let Err(e) = sink.write_all(bytes) {
+                self.fail(e);
+            }
+        }
+    }
+
+    /// Keeps the writer's error for the next checkpoint; nothing more reaches a writer that
+    /// failed, and nothing more is gathered for it.
+    fn fail(&mut self, e: io::Error) {
+        self.error = Some(e);
+        self.sink = None;
+        self.failed = true;
+        self.buf = Box::new([]);
+        self.len = 0;
+    }
+
+    /// The whole output of an [`Out::to_vec`].
+    pub(crate) fn into_vec(self) -> Vec<u8> {
+        let mut out = self.buf.into_vec();
+        out.truncate(self.len);
+        out
+    }
+}
+
+/// Writes the series of one metric, called from the metric's own code
+/// ([`EncodeMetric::__write_series`](crate::EncodeMetric::__write_series)) so that the loop over
+/// a family's series is compiled for its label and metric types: no call through a pointer, no
+/// array of label values, and no escaping scan for values found plain at creation.
+pub struct SeriesWriter<'o, 'w> {
+    out: &'o mut Out<'w>,
+    format: SeriesFormat<'o>,
+    written: usize,
+}
+
+/// What [`SeriesWriter`] writes.
+enum SeriesFormat<'a> {
+    /// Sample lines of the text formats after this prefix.
+    Text(&'a prometheus::Prefix),
+    /// The JSON value of a one-key family: `{"<key>":{"<value>":<sample>,...}`, opened with
+    /// the first series; the caller closes it (or writes `null` if nothing was written).
+    JsonByValue(&'a str),
+}
+
+impl<'o, 'w> SeriesWriter<'o, 'w> {
+    pub(crate) fn text(out: &'o mut Out<'w>, prefix: &'o prometheus::Prefix) -> Self {
+        SeriesWriter {
+            out,
+            format: SeriesFormat::Text(prefix),
+            written: 0,
+        }
+    }
+
+    /// The JSON value of a one-key family with this key.
+    pub(crate) fn json_by_value(out: &'o mut Out<'w>, key: &'o str) -> Self {
+        SeriesWriter {
+            out,
+            format: SeriesFormat::JsonByValue(key),
+            written: 0,
+        }
+    }
+
+    /// How many series were written.
+    pub(crate) fn written(&self) -> usize {
+        self.written
+    }
+
+    /// Writes one series: its label values, whether none of them needs escaping, its value.
+    /// Histograms are not written this way; a metric asked to write one writes nothing.
+    #[inline]
+    pub(crate) fn series<L: LabelSet>(
+        &mut self,
+        labels: &L,
+        plain: bool,
+        sample: Sample<'_>,
+    ) -> io::Result<()> {
+        self.written += 1;
+        match self.format {
+            SeriesFormat::Text(prefix) => {
+                prometheus::write_line(self.out, prefix, labels, plain, sample)
+            }
+            SeriesFormat::JsonByValue(key) => {
+                if self.written == 1 {
+                    json::open_by_value(self.out, key)?;
+                }
+                json::write_member(self.out, labels.value(0), plain, sample, self.written == 1)
+            }
+        }
+    }
+}
+
+/// `dst.copy_from_slice(src)` for slices of equal length, done for short ones with a few
+/// overlapping fixed-size moves instead of a call to `memcpy`.
+#[inline(always)]
+fn copy_short(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    match n {
+        0 => {}
+        1..=3 => {
+            dst[0] = src[0];
+            dst[n / 2] = src[n / 2];
+            dst[n - 1] = src[n - 1];
+        }
+        4..=7 => {
+            dst[..4].copy_from_slice(&src[..4]);
+            dst[n - 4..].copy_from_slice(&src[n - 4..]);
+        }
+        8..=16 => {
+            dst[..8].copy_from_slice(&src[..8]);
+            dst[n - 8..].copy_from_slice(&src[n - 8..]);
+        }
+        17..=32 => {
+            dst[..16].copy_from_slice(&src[..16]);
+            dst[n - 16..].copy_from_slice(&src[n - 16..]);
+        }
+        _ => dst.copy_from_slice(src),
+    }
+}
+
+impl Write for Out<'_> {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.put(bytes);
+        Ok(bytes.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.put(bytes);
+        Ok(())
+    }
+
+    /// Hands everything gathered to the writer and flushes it.
+    fn flush(&mut self) -> io::Result<()> {
+        self.drain();
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        match self.sink.as_mut() {
+            Some(sink) => sink.flush(),
+            None => Ok(()),
+        }
+    }
+}
 
 /// Writes a float the way `serde_json` writes an `f64` (shortest round-trip form, `.0` on whole
 /// numbers), or `non_finite` for NaN and the infinities.
@@ -104,18 +351,19 @@ fn has_below(x: u64, n: u8) -> u64 {
     x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS
 }
 
-/// Whether any byte of `bytes` passes `test`, eight at a time; short strings byte by byte.
+/// Whether any byte of `bytes` passes `test`, eight at a time: the bytes past the last whole
+/// word are read as the last eight bytes (overlapping the word before), or for strings shorter
+/// than a word, one by one.
 #[inline(always)]
 fn any_byte(bytes: &[u8], word_test: impl Fn(u64) -> u64, byte_test: impl Fn(u8) -> bool) -> bool {
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        if let Some(w) = chunk.first_chunk::<8>() {
-            if word_test(u64::from_le_bytes(*w)) != 0 {
-                return true;
-            }
-        }
+    let word = |w: &[u8]| w.first_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w));
+    if bytes.len() < 8 {
+        return bytes.iter().any(|b| byte_test(*b));
     }
-    chunks.remainder().iter().any(|b| byte_test(*b))
+    let chunks = bytes.chunks_exact(8);
+    let rest = !chunks.remainder().is_empty();
+    chunks.into_iter().any(|w| word_test(word(w)) != 0)
+        || (rest && word_test(word(&bytes[bytes.len() - 8..])) != 0)
 }
 
 /// Whether a label value needs escaping in the text formats: `\`, `"` or a newline.
@@ -141,6 +389,119 @@ pub(crate) fn needs_json_escape(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::group::{Descriptor, EncodeMetric};
+    use crate::metric::MetricKind;
+    use crate::{Counter, Family, Gauge};
+
+    /// A metric seen only through `for_each_series`, as the encoders see one without a fast path.
+    struct Generic<'a>(&'a dyn EncodeMetric);
+
+    impl EncodeMetric for Generic<'_> {
+        fn for_each_series(
+            &self,
+            f: &mut dyn FnMut(&[&str], Sample<'_>) -> io::Result<()>,
+        ) -> io::Result<()> {
+            self.0.for_each_series(f)
+        }
+    }
+
+    fn descriptor(
+        name: &str,
+        kind: MetricKind,
+        keys: &'static [&'static str],
+    ) -> &'static Descriptor {
+        let heads = crate::__private::heads(name, "help", kind);
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        Box::leak(Box::new(Descriptor::__from_derive(
+            leak(name.to_owned()),
+            "help",
+            kind,
+            keys,
+            None,
+            leak(heads.json),
+            leak(heads.prometheus),
+            leak(heads.openmetrics),
+            leak(heads.openmetrics_name),
+        )))
+    }
+
+    fn render(format: Format, metrics: &crate::group::Sorted<'_>) -> String {
+        let mut out = Out::to_vec(0);
+        format.write(&mut out, metrics).unwrap();
+        String::from_utf8(out.into_vec()).unwrap()
+    }
+
+    #[test]
+    fn the_fast_path_writes_what_the_generic_path_writes() {
+        let odd = [
+            "plain",
+            "",
+            "quote\"d",
+            "back\\slash",
+            "new\nline",
+            "tab\t",
+            "ünï",
+            "a b",
+        ];
+        let counters: Family<Counter> = Family::new();
+        let gauges: Family<Gauge, (String, String)> = Family::new();
+        let empty: Family<Counter> = Family::new();
+        for (i, v) in odd.iter().enumerate() {
+            counters.inc_by(v, i as u64 * 1000);
+            gauges.set((v, "x\"y"), -(i as i64));
+        }
+        let c = descriptor("c_total", MetricKind::Counter, &["k"]);
+        let g = descriptor("g", MetricKind::Gauge, &["k", "l"]);
+        let e = descriptor("e", MetricKind::Counter, &["k"]);
+        let fast: crate::group::Sorted<'_> = vec![
+            (c, &counters as &dyn EncodeMetric),
+            (e, &empty),
+            (g, &gauges),
+        ];
+        let (gc, ge, gg) = (Generic(&counters), Generic(&empty), Generic(&gauges));
+        let generic: crate::group::Sorted<'_> =
+            vec![(c, &gc as &dyn EncodeMetric), (e, &ge), (g, &gg)];
+        for format in [Format::Json, Format::Prometheus, Format::OpenMetrics] {
+            let (a, b) = (render(format, &fast), render(format, &generic));
+            assert_eq!(a, b, "{format:?}");
+            assert!(a.contains("quote"), "{a}");
+        }
+        let json: serde_json::Value = serde_json::from_str(&render(Format::Json, &fast)).unwrap();
+        assert_eq!(json["c_total"]["value"]["k"]["quote\"d"], 2000.0);
+        assert_eq!(json["e"]["value"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn a_failing_writer_stops_the_export_with_its_error() {
+        struct Full(usize);
+        impl Write for Full {
+            fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+                if self.0 < bytes.len() {
+                    return Err(io::Error::new(io::ErrorKind::WriteZero, "full"));
+                }
+                self.0 -= bytes.len();
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let counters: Family<Counter> = Family::new();
+        for i in 0..10_000 {
+            counters.inc(&format!("value{i}"));
+        }
+        let c = descriptor("c_total", MetricKind::Counter, &["k"]);
+        let metrics: crate::group::Sorted<'_> = vec![(c, &counters as &dyn EncodeMetric)];
+        for format in [Format::Json, Format::Prometheus] {
+            let mut sink = Full(CHUNK + 10);
+            let mut out = Out::to_writer(&mut sink);
+            let error = format
+                .write(&mut out, &metrics)
+                .and_then(|()| out.flush())
+                .unwrap_err();
+            assert_eq!(error.kind(), io::ErrorKind::WriteZero, "{format:?}");
+        }
+    }
 
     #[test]
     fn integers_are_written_as_serde_json_writes_them_as_floats() {

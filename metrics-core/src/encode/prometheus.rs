@@ -3,8 +3,9 @@
 
 use std::io::{self, Write};
 
-use super::{needs_text_escape, write_f64, write_u64};
+use super::{Out, SeriesWriter, needs_text_escape, write_f64, write_u64};
 use crate::group::Sorted;
+use crate::label::LabelSet;
 use crate::metric::{MetricKind, Sample};
 
 /// The `Content-Type` of the Prometheus text format.
@@ -18,11 +19,7 @@ pub(crate) enum Flavor {
 }
 
 /// Writes `metrics` in the text format of `flavor`.
-pub(crate) fn write<W: Write + ?Sized>(
-    w: &mut W,
-    metrics: &Sorted<'_>,
-    flavor: Flavor,
-) -> io::Result<()> {
+pub(crate) fn write(w: &mut Out<'_>, metrics: &Sorted<'_>, flavor: Flavor) -> io::Result<()> {
     let mut scratch = Vec::new();
     let mut prefix = Prefix::default();
     for &(descriptor, metric) in metrics {
@@ -37,6 +34,10 @@ pub(crate) fn write<W: Write + ?Sized>(
             _ => "",
         };
         prefix.build(name, suffix, keys);
+        if let Some(done) = metric.__write_series(&mut SeriesWriter::text(w, &prefix)) {
+            done?;
+            continue;
+        }
         metric.for_each_series(&mut |values, sample| {
             match sample {
                 Sample::Counter(v) => {
@@ -74,7 +75,8 @@ pub(crate) fn write<W: Write + ?Sized>(
                     }
                 }
             }
-            w.write_all(b"\n")
+            w.write_all(b"\n")?;
+            w.checkpoint()
         })?;
     }
     if flavor == Flavor::OpenMetrics {
@@ -87,7 +89,7 @@ pub(crate) fn write<W: Write + ?Sized>(
 /// `name{k1="`, then `",k2="` before each further value, and `"} ` to close (or `name ` alone
 /// without labels), so that a sample line is a handful of copies.
 #[derive(Default)]
-struct Prefix {
+pub(crate) struct Prefix {
     open: Vec<u8>,
     separators: Vec<Vec<u8>>,
     close: &'static [u8],
@@ -126,6 +128,39 @@ impl Prefix {
         }
         Ok(())
     }
+}
+
+/// Writes a counter or gauge sample line; values known to be `plain` are copied unscanned.
+#[inline]
+pub(crate) fn write_line<L: LabelSet>(
+    w: &mut Out<'_>,
+    prefix: &Prefix,
+    labels: &L,
+    plain: bool,
+    sample: Sample<'_>,
+) -> io::Result<()> {
+    w.put(&prefix.open);
+    for i in 0..L::ARITY {
+        if i > 0 {
+            if let Some(separator) = prefix.separators.get(i - 1) {
+                w.put(separator);
+            }
+        }
+        let value = labels.value(i);
+        if plain {
+            w.put(value.as_bytes());
+        } else {
+            write_label_value(w, value)?;
+        }
+    }
+    w.put(prefix.close);
+    match sample {
+        Sample::Counter(v) => w.put(itoa::Buffer::new().format(v).as_bytes()),
+        Sample::Gauge(v) => w.put(itoa::Buffer::new().format(v).as_bytes()),
+        Sample::Histogram(_) => {}
+    }
+    w.put(b"\n");
+    w.checkpoint()
 }
 
 /// The `le` label of a histogram bucket.
