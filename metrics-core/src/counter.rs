@@ -48,6 +48,7 @@ impl Metric for Counter {
         Counter::new()
     }
 
+    #[inline]
     fn sample(&self) -> Sample<'_> {
         Sample::Counter(self.get())
     }

@@ -66,6 +66,7 @@ impl Metric for Gauge {
         Gauge::new()
     }
 
+    #[inline]
     fn sample(&self) -> Sample<'_> {
         Sample::Gauge(self.get())
     }

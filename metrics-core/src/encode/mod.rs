@@ -61,6 +61,8 @@ pub(crate) struct Out<'w> {
     buf: Box<[u8]>,
     len: usize,
     sink: Option<&'w mut dyn Write>,
+    /// How much is gathered before a checkpoint hands it over: never, without a writer.
+    drain_at: usize,
     error: Option<io::Error>,
     failed: bool,
 }
@@ -72,6 +74,7 @@ impl<'w> Out<'w> {
             buf: vec![0; CHUNK * 2].into(),
             len: 0,
             sink: Some(sink),
+            drain_at: CHUNK,
             error: None,
             failed: false,
         }
@@ -83,6 +86,7 @@ impl<'w> Out<'w> {
             buf: vec![0; capacity.max(64)].into(),
             len: 0,
             sink: None,
+            drain_at: usize::MAX,
             error: None,
             failed: false,
         }
@@ -127,7 +131,16 @@ impl<'w> Out<'w> {
     /// error, if it failed.
     #[inline]
     pub(crate) fn checkpoint(&mut self) -> io::Result<()> {
-        if self.len >= CHUNK && self.sink.is_some() {
+        if self.len >= self.drain_at || self.failed {
+            self.checkpoint_cold()
+        } else {
+            Ok(())
+        }
+    }
+
+    #[cold]
+    fn checkpoint_cold(&mut self) -> io::Result<()> {
+        if self.len >= self.drain_at {
             self.drain();
         }
         match self.error.take() {
