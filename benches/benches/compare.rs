@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use meterstick::{Counter, Gauge, Metrics, Registry};
+use meterstick::{Counter, Format, Gauge, Metrics, Registry};
 use meterstick_benches::{
     Labeled, MeasuredDynService, MeasuredDynamic, sample_lines, service_values,
 };
@@ -534,8 +534,8 @@ impl Exporters {
     fn encode(&self, peer: &str, out: &mut Vec<u8>) {
         out.clear();
         match peer {
-            "meterstick" => self.meterstick.write_prometheus(&mut *out).unwrap(),
-            "meterstick JSON" => self.meterstick.write_json(&mut *out).unwrap(),
+            "meterstick" => self.meterstick.render_into(Format::Prometheus, out),
+            "meterstick JSON" => self.meterstick.render_into(Format::Json, out),
             "prometheus" => {
                 use prometheus::Encoder;
                 prometheus::TextEncoder::new()

@@ -147,10 +147,28 @@ impl Registry {
 
     /// Renders every metric in `format` into a `String`.
     pub fn render(&self, format: Format) -> String {
-        let mut out = Out::to_vec(4096);
+        let mut out = Vec::with_capacity(4096);
+        self.render_into(format, &mut out);
+        into_string(out)
+    }
+
+    /// Appends every metric in `format` to `buf`: for a server that keeps one buffer across
+    /// scrapes, an export with no allocation once the buffer has grown to size.
+    ///
+    /// ```
+    /// # use meterstick_core::{Format, Registry};
+    /// let registry = Registry::new();
+    /// let mut buf = Vec::new();
+    /// registry.render_into(Format::Prometheus, &mut buf);
+    /// buf.clear();
+    /// registry.render_into(Format::Json, &mut buf);
+    /// assert!(buf.starts_with(b"{"));
+    /// ```
+    pub fn render_into(&self, format: Format, buf: &mut Vec<u8>) {
+        let mut out = Out::to_vec(std::mem::take(buf));
         // Writing into a `Vec` cannot fail.
         let _ = self.with_sorted("", |m| format.write(&mut out, m));
-        into_string(out.into_vec())
+        *buf = out.into_vec();
     }
 
     /// The `/metrics.json` document, compact.

@@ -51,87 +51,50 @@ use crate::metric::Sample;
 /// How much output is gathered before it is handed to the writer in one call.
 const CHUNK: usize = 32 * 1024;
 
-/// The output of an encoder: bytes are copied into a buffer, which cannot fail and inlines to a
-/// few moves for the short pieces a sample line is made of, and handed to the writer (if any)
-/// in chunks of about [`CHUNK`] bytes at the points the encoder marks with [`Out::checkpoint`].
-/// An error of the writer is kept and returned there (and by `flush`); output after it is
-/// dropped.
+/// The output of an encoder: bytes are appended to a buffer, which cannot fail, and handed to
+/// the writer (if any) in chunks of about [`CHUNK`] bytes at the points the encoder marks with
+/// [`Out::checkpoint`], so that writing a sample line checks for no error. An error of the
+/// writer is kept and returned at the next checkpoint (or by `flush`).
 pub(crate) struct Out<'w> {
-    /// Always initialized, so that copies into it need no `unsafe`; `len` bytes are output.
-    buf: Box<[u8]>,
-    len: usize,
+    buf: Vec<u8>,
     sink: Option<&'w mut dyn Write>,
     /// How much is gathered before a checkpoint hands it over: never, without a writer.
     drain_at: usize,
     error: Option<io::Error>,
-    failed: bool,
 }
 
 impl<'w> Out<'w> {
     /// Output handed to `sink` in chunks.
     pub(crate) fn to_writer(sink: &'w mut dyn Write) -> Self {
         Out {
-            buf: vec![0; CHUNK * 2].into(),
-            len: 0,
+            buf: Vec::with_capacity(CHUNK + CHUNK / 4),
             sink: Some(sink),
             drain_at: CHUNK,
             error: None,
-            failed: false,
         }
     }
 
-    /// Output gathered whole, to be taken with [`Out::into_vec`].
-    pub(crate) fn to_vec(capacity: usize) -> Out<'static> {
+    /// Output appended to `buf`, to be taken back with [`Out::into_vec`].
+    pub(crate) fn to_vec(buf: Vec<u8>) -> Out<'static> {
         Out {
-            buf: vec![0; capacity.max(64)].into(),
-            len: 0,
+            buf,
             sink: None,
             drain_at: usize::MAX,
             error: None,
-            failed: false,
         }
     }
 
     /// Appends `bytes`.
     #[inline]
     pub(crate) fn put(&mut self, bytes: &[u8]) {
-        let end = self.len + bytes.len();
-        match self.buf.get_mut(self.len..end) {
-            Some(dst) => {
-                copy_short(dst, bytes);
-                self.len = end;
-            }
-            None => self.put_cold(bytes),
-        }
-    }
-
-    #[cold]
-    fn put_cold(&mut self, bytes: &[u8]) {
-        if self.failed {
-            return;
-        }
-        if self.sink.is_some() {
-            self.drain();
-            if bytes.len() > self.buf.len() / 2 {
-                // A piece this long (a huge label value) goes to the writer as it is.
-                self.write_through(bytes);
-                return;
-            }
-        } else {
-            let size = (self.len + bytes.len()).max(self.buf.len() * 2);
-            let mut grown = vec![0; size].into_boxed_slice();
-            grown[..self.len].copy_from_slice(&self.buf[..self.len]);
-            self.buf = grown;
-        }
-        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
-        self.len += bytes.len();
+        self.buf.extend_from_slice(bytes);
     }
 
     /// Hands what is gathered to the writer once there is a chunk of it; returns the writer's
     /// error, if it failed.
     #[inline]
     pub(crate) fn checkpoint(&mut self) -> io::Result<()> {
-        if self.len >= self.drain_at || self.failed {
+        if self.buf.len() >= self.drain_at {
             self.checkpoint_cold()
         } else {
             Ok(())
@@ -140,48 +103,57 @@ impl<'w> Out<'w> {
 
     #[cold]
     fn checkpoint_cold(&mut self) -> io::Result<()> {
-        if self.len >= self.drain_at {
-            self.drain();
-        }
+        self.drain();
         match self.error.take() {
             None => Ok(()),
             Some(e) => Err(e),
         }
     }
 
-    /// Hands everything gathered to the writer.
+    /// Hands everything gathered to the writer. After the writer fails, nothing more reaches
+    /// it, and every checkpoint drops what was gathered.
     fn drain(&mut self) {
-        let len = std::mem::take(&mut self.len);
         if let Some(sink) = self.sink.as_mut() {
-            if let Err(e) = sink.write_all(&self.buf[..len]) {
-                self.fail(e);
+            if let Err(e) = sink.write_all(&self.buf) {
+                self.error = Some(e);
+                self.sink = None;
+                self.drain_at = 0;
             }
         }
+        self.buf.clear();
     }
 
-    fn write_through(&mut self, bytes: &[u8]) {
-        if let Some(sink) = self.sink.as_mut() {
-            if let Err(e) = sink.write_all(bytes) {
-                self.fail(e);
-            }
-        }
-    }
-
-    /// Keeps the writer's error for the next checkpoint; nothing more reaches a writer that
-    /// failed, and nothing more is gathered for it.
-    fn fail(&mut self, e: io::Error) {
-        self.error = Some(e);
-        self.sink = None;
-        self.failed = true;
-        self.buf = Box::new([]);
-        self.len = 0;
-    }
-
-    /// The whole output of an [`Out::to_vec`].
+    /// The buffer of an [`Out::to_vec`], with the output appended.
     pub(crate) fn into_vec(self) -> Vec<u8> {
-        let mut out = self.buf.into_vec();
-        out.truncate(self.len);
-        out
+        self.buf
+    }
+}
+
+impl Write for Out<'_> {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.put(bytes);
+        Ok(bytes.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.put(bytes);
+        Ok(())
+    }
+
+    /// Hands everything gathered to the writer and flushes it.
+    fn flush(&mut self) -> io::Result<()> {
+        if self.sink.is_some() {
+            self.drain();
+        }
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        match self.sink.as_mut() {
+            Some(sink) => sink.flush(),
+            None => Ok(()),
+        }
     }
 }
 
@@ -247,60 +219,6 @@ impl<'o, 'w> SeriesWriter<'o, 'w> {
                 }
                 json::write_member(self.out, labels.value(0), plain, sample, self.written == 1)
             }
-        }
-    }
-}
-
-/// `dst.copy_from_slice(src)` for slices of equal length, done for short ones with a few
-/// overlapping fixed-size moves instead of a call to `memcpy`.
-#[inline(always)]
-fn copy_short(dst: &mut [u8], src: &[u8]) {
-    let n = src.len();
-    match n {
-        0 => {}
-        1..=3 => {
-            dst[0] = src[0];
-            dst[n / 2] = src[n / 2];
-            dst[n - 1] = src[n - 1];
-        }
-        4..=7 => {
-            dst[..4].copy_from_slice(&src[..4]);
-            dst[n - 4..].copy_from_slice(&src[n - 4..]);
-        }
-        8..=16 => {
-            dst[..8].copy_from_slice(&src[..8]);
-            dst[n - 8..].copy_from_slice(&src[n - 8..]);
-        }
-        17..=32 => {
-            dst[..16].copy_from_slice(&src[..16]);
-            dst[n - 16..].copy_from_slice(&src[n - 16..]);
-        }
-        _ => dst.copy_from_slice(src),
-    }
-}
-
-impl Write for Out<'_> {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.put(bytes);
-        Ok(bytes.len())
-    }
-
-    #[inline]
-    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.put(bytes);
-        Ok(())
-    }
-
-    /// Hands everything gathered to the writer and flushes it.
-    fn flush(&mut self) -> io::Result<()> {
-        self.drain();
-        if let Some(e) = self.error.take() {
-            return Err(e);
-        }
-        match self.sink.as_mut() {
-            Some(sink) => sink.flush(),
-            None => Ok(()),
         }
     }
 }
@@ -439,7 +357,7 @@ mod tests {
     }
 
     fn render(format: Format, metrics: &crate::group::Sorted<'_>) -> String {
-        let mut out = Out::to_vec(0);
+        let mut out = Out::to_vec(Vec::new());
         format.write(&mut out, metrics).unwrap();
         String::from_utf8(out.into_vec()).unwrap()
     }
