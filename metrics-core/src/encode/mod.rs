@@ -90,6 +90,35 @@ impl<'w> Out<'w> {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// Appends `v` in decimal.
+    ///
+    /// Eight digits at a time are computed side by side in one word and stored whole: written
+    /// a byte at a time and copied from there (as `itoa` is used), the copy would wait on those
+    /// small stores.
+    #[inline]
+    pub(crate) fn put_u64(&mut self, v: u64) {
+        const E8: u64 = 100_000_000;
+        if v < E8 {
+            let n = decimal_digits(v);
+            self.put_word(eight_digits(v) >> (8 * (8 - n)), n);
+        } else if v < E8 * E8 {
+            let (high, low) = (v / E8, v % E8);
+            let n = decimal_digits(high);
+            self.put_word(eight_digits(high) >> (8 * (8 - n)), n);
+            self.put_word(eight_digits(low), 8);
+        } else {
+            self.put(itoa::Buffer::new().format(v).as_bytes());
+        }
+    }
+
+    /// Appends the first `len` (at most 8) bytes of `word`, lowest first, by one store.
+    #[inline]
+    fn put_word(&mut self, word: u64, len: usize) {
+        let end = self.buf.len() + len.min(8);
+        self.buf.extend_from_slice(&word.to_le_bytes());
+        self.buf.truncate(end);
+    }
+
     /// Hands what is gathered to the writer once there is a chunk of it; returns the writer's
     /// error, if it failed.
     #[inline]
@@ -155,6 +184,32 @@ impl Write for Out<'_> {
             None => Ok(()),
         }
     }
+}
+
+/// The number of decimal digits of `v`, at least one.
+#[inline]
+fn decimal_digits(v: u64) -> usize {
+    v.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// The eight decimal digits of `v` (below 10^8, zero-padded) as ASCII, the first in the lowest
+/// byte. Two four-digit halves, then four two-digit quarters, then the digits, are split in
+/// lanes of one word by multiplying with reciprocals, so no step waits on the one before for
+/// more than one lane's worth.
+#[inline]
+fn eight_digits(v: u64) -> u64 {
+    debug_assert!(v < 100_000_000);
+    // 32-bit lanes: the first four digits, then the last four.
+    let halves = (v / 10_000) | ((v % 10_000) << 32);
+    // x / 100 for x < 10^4 in each lane is (x * 10486) >> 20.
+    let hundreds = ((halves * 10_486) >> 20) & 0x0000_007F_0000_007F;
+    // 16-bit lanes: each two digits, in order.
+    let pairs = ((halves - 100 * hundreds) << 16) | hundreds;
+    // x / 10 for x < 100 in each lane is (x * 103) >> 10.
+    let tens = ((pairs * 103) >> 10) & 0x000F_000F_000F_000F;
+    // 8-bit lanes: each digit, in order.
+    let digits = tens | ((pairs - 10 * tens) << 8);
+    digits | 0x3030_3030_3030_3030
 }
 
 /// Writes the series of one metric, called from the metric's own code
@@ -241,7 +296,7 @@ pub(crate) fn write_u64<W: Write + ?Sized>(w: &mut W, v: u64) -> io::Result<()> 
 }
 
 /// Integers up to this size are exact as `f64` and written by `serde_json` as `<digits>.0`.
-const EXACT: u64 = 1 << 53;
+pub(crate) const EXACT: u64 = 1 << 53;
 
 /// Writes an integer the way `serde_json` writes it converted to `f64` (`46.0`), without the
 /// float formatter for the common case.
@@ -377,21 +432,30 @@ mod tests {
         let counters: Family<Counter> = Family::new();
         let gauges: Family<Gauge, (String, String)> = Family::new();
         let empty: Family<Counter> = Family::new();
+        let levels: Family<Gauge> = Family::new();
         for (i, v) in odd.iter().enumerate() {
             counters.inc_by(v, i as u64 * 1000);
             gauges.set((v, "x\"y"), -(i as i64));
+            levels.set(v, (i as i64 - 3) * 123_456_789);
         }
+        // Beyond 2^53 JSON spells the nearest float; the text formats, the integer.
+        counters.inc_by("huge", u64::MAX);
+        levels.set("lowest", i64::MIN);
+        levels.set("highest", i64::MAX);
         let c = descriptor("c_total", MetricKind::Counter, &["k"]);
         let g = descriptor("g", MetricKind::Gauge, &["k", "l"]);
         let e = descriptor("e", MetricKind::Counter, &["k"]);
+        let l = descriptor("l", MetricKind::Gauge, &["k"]);
         let fast: crate::group::Sorted<'_> = vec![
             (c, &counters as &dyn EncodeMetric),
             (e, &empty),
             (g, &gauges),
+            (l, &levels),
         ];
         let (gc, ge, gg) = (Generic(&counters), Generic(&empty), Generic(&gauges));
+        let gl = Generic(&levels);
         let generic: crate::group::Sorted<'_> =
-            vec![(c, &gc as &dyn EncodeMetric), (e, &ge), (g, &gg)];
+            vec![(c, &gc as &dyn EncodeMetric), (e, &ge), (g, &gg), (l, &gl)];
         for format in [Format::Json, Format::Prometheus, Format::OpenMetrics] {
             let (a, b) = (render(format, &fast), render(format, &generic));
             assert_eq!(a, b, "{format:?}");
@@ -400,6 +464,18 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&render(Format::Json, &fast)).unwrap();
         assert_eq!(json["c_total"]["value"]["k"]["quote\"d"], 2000.0);
         assert_eq!(json["e"]["value"], serde_json::Value::Null);
+        assert_eq!(json["l"]["value"]["k"]["tab\t"], 2.0 * 123_456_789.0);
+        assert_eq!(json["l"]["value"]["k"]["plain"], -3.0 * 123_456_789.0);
+        assert_eq!(json["l"]["value"]["k"]["lowest"], i64::MIN as f64);
+        let text = render(Format::Prometheus, &fast);
+        assert!(
+            text.contains(&format!("l{{k=\"lowest\"}} {}\n", i64::MIN)),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("c_total{{k=\"huge\"}} {}\n", u64::MAX)),
+            "{text}"
+        );
     }
 
     #[test]

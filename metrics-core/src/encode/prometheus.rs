@@ -153,14 +153,24 @@ pub(crate) fn write_line<L: LabelSet>(
             write_label_value(w, value)?;
         }
     }
-    w.put(prefix.close);
-    match sample {
-        Sample::Counter(v) => w.put(itoa::Buffer::new().format(v).as_bytes()),
-        Sample::Gauge(v) => w.put(itoa::Buffer::new().format(v).as_bytes()),
-        Sample::Histogram(_) => {}
-    }
-    w.put(b"\n");
+    let (v, negative) = match sample {
+        Sample::Counter(v) => (v, false),
+        Sample::Gauge(v) => (v.unsigned_abs(), v < 0),
+        Sample::Histogram(_) => (0, false),
+    };
+    put_line_end(w, prefix.close, v, negative);
     w.checkpoint()
+}
+
+/// Writes the end of a sample line: the label set's close, the integer value, the newline.
+#[inline]
+fn put_line_end(w: &mut Out<'_>, close: &[u8], v: u64, negative: bool) {
+    w.put(close);
+    if negative {
+        w.put(b"-");
+    }
+    w.put_u64(v);
+    w.put(b"\n");
 }
 
 /// The `le` label of a histogram bucket.
@@ -242,4 +252,44 @@ fn write_label_value<W: Write + ?Sized>(w: &mut W, value: &str) -> io::Result<()
         start = i + 1;
     }
     w.write_all(&bytes[start..])
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::encode::Out;
+
+    #[test]
+    fn line_ends_spell_every_integer_as_the_standard_library_does() {
+        let mut probes: Vec<i64> =
+            vec![0, 1, -1, 9, 10, 99, 100, 101, 999, 1000, i64::MIN, i64::MAX];
+        for shift in 0..63 {
+            let p = 1i64 << shift;
+            probes.extend([p - 1, p, p + 1, -p, -p + 1]);
+        }
+        let mut p = 1i64;
+        while let Some(next) = p.checked_mul(10) {
+            probes.extend([p - 1, p, p + 1, -p, p * 7 + 12_345 % p.max(1)]);
+            p = next;
+        }
+        probes.extend((0..100_000).map(|i| i * 7_919));
+        for v in probes {
+            for close in [&b"\"} "[..], b""] {
+                let mut out = Out::to_vec(b"x".to_vec());
+                super::put_line_end(&mut out, close, v.unsigned_abs(), v < 0);
+                let expected = format!("x{}{v}\n", String::from_utf8_lossy(close));
+                assert_eq!(out.into_vec(), expected.into_bytes(), "{v}");
+            }
+        }
+        for v in [
+            u64::MAX,
+            u64::MAX - 1,
+            1 << 63,
+            10_000_000_000_000_000_000,
+            9_999_999_999_999_999,
+        ] {
+            let mut out = Out::to_vec(Vec::new());
+            super::put_line_end(&mut out, b"\"} ", v, false);
+            assert_eq!(out.into_vec(), format!("\"}} {v}\n").into_bytes());
+        }
+    }
 }
