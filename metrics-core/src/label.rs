@@ -196,18 +196,30 @@ fn tail(bytes: &[u8]) -> u64 {
     }
 }
 
+/// Calls `f` with the positions of words that together cover a string of `n > 8` bytes,
+/// stopping early when it returns `false`: up to 24 bytes without a loop (the last word
+/// overlapping the one before), longer strings word by word, then their last eight bytes.
+#[inline(always)]
+fn cover(n: usize, mut f: impl FnMut(usize) -> bool) -> bool {
+    match n {
+        0..=16 => f(0) && f(n.saturating_sub(8)),
+        17..=24 => f(0) && f(8) && f(n - 8),
+        _ => (0..n / 8).all(|i| f(i * 8)) && (n % 8 == 0 || f(n - 8)),
+    }
+}
+
 /// A fast unkeyed digest of `bytes`, chained from `seed`: words folded by rotate and xor, then
 /// one multiply. Weak against chosen inputs, which is fine where a collision only costs a miss.
 #[inline]
 fn fingerprint(bytes: &[u8], seed: u64) -> u64 {
     let mut h = seed.rotate_left(29) ^ bytes.len() as u64;
-    let words = bytes.chunks_exact(8);
-    let whole = words.remainder().is_empty();
-    for w in words {
-        h = h.rotate_left(23) ^ word(w, 0);
-    }
-    if !whole {
+    if bytes.len() <= 8 {
         h = h.rotate_left(23) ^ tail(bytes);
+    } else {
+        cover(bytes.len(), |at| {
+            h = h.rotate_left(23) ^ word(bytes, at);
+            true
+        });
     }
     let h = (h ^ (h >> 31)).wrapping_mul(MIX);
     h ^ (h >> 32)
@@ -216,12 +228,17 @@ fn fingerprint(bytes: &[u8], seed: u64) -> u64 {
 /// Byte equality inlined for the short strings labels are, rather than a call to `memcmp`.
 #[inline]
 fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
+    // Spelled out up to 24 bytes, as `cover` goes, so that nothing is left to a call.
+    let same = |at: usize| word(a, at) == word(b, at);
+    match a.len() {
+        n if n != b.len() => false,
+        0..=8 => tail(a) == tail(b),
+        n @ 9..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        n @ 17..=24 => {
+            word(a, 0) == word(b, 0) && word(a, 8) == word(b, 8) && word(a, n - 8) == word(b, n - 8)
+        }
+        n => cover(n, same),
     }
-    let (wa, wb) = (a.chunks_exact(8), b.chunks_exact(8));
-    (wa.remainder().is_empty() || tail(a) == tail(b))
-        && wa.zip(wb).all(|(x, y)| word(x, 0) == word(y, 0))
 }
 
 /// Orders two label sets by their values, key by key, as the output formats list series.
@@ -262,6 +279,23 @@ mod tests {
         for a in words {
             for b in words {
                 assert_eq!(bytes_eq(a.as_bytes(), b.as_bytes()), a == b, "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn bytes_eq_sees_every_byte_of_every_length() {
+        for len in 0..70 {
+            let a: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(bytes_eq(&a, &a.clone()));
+            let mut longer = a.clone();
+            longer.push(b'z');
+            assert!(!bytes_eq(&a, &longer));
+            for at in 0..len {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!bytes_eq(&a, &b), "{len} {at}");
+                assert_ne!(fingerprint(&a, 0), fingerprint(&b, 0), "{len} {at}");
             }
         }
     }

@@ -92,9 +92,8 @@ impl<'w> Out<'w> {
 
     /// Appends `v` in decimal.
     ///
-    /// Eight digits at a time are computed side by side in one word and stored whole: written
-    /// a byte at a time and copied from there (as `itoa` is used), the copy would wait on those
-    /// small stores.
+    /// Eight digits at a time are computed side by side in one word and stored whole, rather
+    /// than a pair at a time into a separate buffer and copied from there.
     #[inline]
     pub(crate) fn put_u64(&mut self, v: u64) {
         const E8: u64 = 100_000_000;
@@ -193,9 +192,8 @@ fn decimal_digits(v: u64) -> usize {
 }
 
 /// The eight decimal digits of `v` (below 10^8, zero-padded) as ASCII, the first in the lowest
-/// byte. Two four-digit halves, then four two-digit quarters, then the digits, are split in
-/// lanes of one word by multiplying with reciprocals, so no step waits on the one before for
-/// more than one lane's worth.
+/// byte. The word is split into two four-digit halves, then four two-digit quarters, then the
+/// digits, each step dividing every lane at once by one multiplication with a reciprocal.
 #[inline]
 fn eight_digits(v: u64) -> u64 {
     debug_assert!(v < 100_000_000);
@@ -255,7 +253,7 @@ impl<'o, 'w> SeriesWriter<'o, 'w> {
     }
 
     /// Writes one series: its label values, whether none of them needs escaping, its value.
-    /// Histograms are not written this way; a metric asked to write one writes nothing.
+    /// Only counters and gauges come this way: families of histograms decline the fast path.
     #[inline]
     pub(crate) fn series<L: LabelSet>(
         &mut self,
