@@ -153,16 +153,19 @@ impl Registry {
     }
 
     /// Appends every metric in `format` to `buf`: for a server that keeps one buffer across
-    /// scrapes, an export with no allocation once the buffer has grown to size.
+    /// scrapes, so that the output reuses its memory instead of growing a new one each time.
     ///
     /// ```
     /// # use meterstick_core::{Format, Registry};
     /// let registry = Registry::new();
-    /// let mut buf = Vec::new();
-    /// registry.render_into(Format::Prometheus, &mut buf);
-    /// buf.clear();
+    /// let head = b"HTTP/1.1 200 OK\r\n\r\n";
+    /// let mut buf = head.to_vec();
     /// registry.render_into(Format::Json, &mut buf);
-    /// assert!(buf.starts_with(b"{"));
+    /// assert_eq!(buf[..head.len()], head[..]);
+    /// assert_eq!(buf[head.len()..], *registry.to_json().as_bytes());
+    /// buf.clear();
+    /// registry.render_into(Format::Prometheus, &mut buf);
+    /// assert_eq!(buf, registry.to_prometheus().into_bytes());
     /// ```
     pub fn render_into(&self, format: Format, buf: &mut Vec<u8>) {
         let mut out = Out::to_vec(std::mem::take(buf));
