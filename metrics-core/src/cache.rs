@@ -5,9 +5,9 @@
 //! set-associative table, keyed by a digest of the values, that holds a strong reference to the
 //! series found. A hit is checked (the series' own label values, its liveness) before use, so a
 //! stale slot (a removed series, a digest collision) only costs a trip to the family's table.
-//! The table grows with the family, up to `MAX_SETS * WAYS` slots; it keeps at most that many
-//! series alive per thread after their removal, until the slots are reused or the family is
-//! dropped.
+//! The table grows with the family, up to `MAX_SETS * WAYS` slots (1,024 series, 16 KiB per
+//! thread and family); it keeps at most that many series alive per thread after their removal,
+//! until the slots are reused or the family is dropped.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use thread_local::ThreadLocal;
 
 const WAYS: usize = 4;
 const MIN_SETS: usize = 8;
-const MAX_SETS: usize = 512;
+const MAX_SETS: usize = 256;
 
 /// One thread's table: `keys[set][way]` is the digest the entry beside it was cached under.
 struct Table<T> {
