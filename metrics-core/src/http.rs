@@ -24,6 +24,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::Router;
@@ -299,13 +301,34 @@ fn stream(endpoint: Endpoint, format: Format, prefix: String) -> Response {
         runtime: tokio::runtime::Handle::current(),
         timeout: endpoint.write_timeout,
     };
+    // Set once the whole export is in the channel: a body that ends without it was cut short
+    // (the client stopped reading, the export failed) and must not look complete.
+    let finished = Arc::new(AtomicBool::new(false));
+    let done = Arc::clone(&finished);
     tokio::task::spawn_blocking(move || {
-        // An error here means the client went away or stopped reading; nobody is left to tell.
-        let _ = (**endpoint.registry).write_format(format, &prefix, writer);
+        let mut writer = writer;
+        // An error here means the client went away or stopped reading; the body says so below.
+        if (**endpoint.registry)
+            .write_format(format, &prefix, &mut writer)
+            .is_ok()
+        {
+            done.store(true, Ordering::Release);
+        }
+        // The channel closes only now, after the flag is set.
+        drop(writer);
     });
     let mut rx = rx;
+    let mut failed = false;
     // `poll_recv` keeps answering `None` once the channel is done, as a body may be polled again.
-    let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    let body = futures_util::stream::poll_fn(move |cx| match rx.poll_recv(cx) {
+        Poll::Ready(None) if !finished.load(Ordering::Acquire) && !failed => {
+            // An error ends the response without its last chunk, so the client sees a broken
+            // body rather than a short one.
+            failed = true;
+            Poll::Ready(Some(Err(io::Error::other("the export was cut short"))))
+        }
+        other => other,
+    });
     let mut response = Body::from_stream(body).into_response();
     response.headers_mut().insert(
         CONTENT_TYPE,
@@ -346,17 +369,11 @@ impl io::Write for ChannelWriter {
                 io::ErrorKind::BrokenPipe,
                 "the client went away",
             )),
-            Err(_) => {
-                // Ending the body with an error makes the server close the connection.
-                let _ = self.tx.try_send(Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "the client stopped reading",
-                )));
-                Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "the client stopped reading",
-                ))
-            }
+            // The body then ends with an error (see `stream`), which closes the connection.
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client stopped reading",
+            )),
         }
     }
 
