@@ -9,8 +9,7 @@ use std::io::{self, Write};
 use serde::ser::{Error as _, Serialize, SerializeMap, SerializeSeq, SerializeStruct, Serializer};
 
 use super::{
-    EXACT, Out, SeriesWriter, needs_json_escape, write_f64, write_i64_as_f64, write_u64,
-    write_u64_as_f64,
+    Out, SeriesWriter, needs_json_escape, write_f64, write_i64_as_f64, write_u64, write_u64_as_f64,
 };
 use crate::group::{Descriptor, EncodeMetric, Sorted};
 use crate::histogram::Histogram;
@@ -125,17 +124,6 @@ pub(crate) fn write_member(
     }
     w.put(b"\":");
     match sample {
-        Sample::Counter(v) if v <= EXACT => {
-            w.put_u64(v);
-            w.put(b".0");
-        }
-        Sample::Gauge(v) if v.unsigned_abs() <= EXACT => {
-            if v < 0 {
-                w.put(b"-");
-            }
-            w.put_u64(v.unsigned_abs());
-            w.put(b".0");
-        }
         Sample::Counter(v) => write_u64_as_f64(w, v)?,
         Sample::Gauge(v) => write_i64_as_f64(w, v)?,
         Sample::Histogram(_) => w.put(b"null"),
@@ -143,11 +131,7 @@ pub(crate) fn write_member(
     w.checkpoint()
 }
 
-fn write_sample<W: Write + ?Sized>(
-    w: &mut W,
-    sample: Sample<'_>,
-    scratch: &mut Vec<u64>,
-) -> io::Result<()> {
+fn write_sample(w: &mut Out<'_>, sample: Sample<'_>, scratch: &mut Vec<u64>) -> io::Result<()> {
     match sample {
         Sample::Counter(v) => write_u64_as_f64(w, v),
         Sample::Gauge(v) => write_i64_as_f64(w, v),

@@ -294,26 +294,28 @@ pub(crate) fn write_u64<W: Write + ?Sized>(w: &mut W, v: u64) -> io::Result<()> 
 }
 
 /// Integers up to this size are exact as `f64` and written by `serde_json` as `<digits>.0`.
-pub(crate) const EXACT: u64 = 1 << 53;
+const EXACT: u64 = 1 << 53;
 
 /// Writes an integer the way `serde_json` writes it converted to `f64` (`46.0`), without the
 /// float formatter for the common case.
 #[inline]
-pub(crate) fn write_i64_as_f64<W: Write + ?Sized>(w: &mut W, v: i64) -> io::Result<()> {
-    if v.unsigned_abs() <= EXACT {
-        w.write_all(itoa::Buffer::new().format(v).as_bytes())?;
-        w.write_all(b".0")
-    } else {
-        write_f64(w, v as f64, b"null")
+pub(crate) fn write_i64_as_f64(w: &mut Out<'_>, v: i64) -> io::Result<()> {
+    if v.unsigned_abs() > EXACT {
+        return write_f64(w, v as f64, b"null");
     }
+    if v < 0 {
+        w.put(b"-");
+    }
+    write_u64_as_f64(w, v.unsigned_abs())
 }
 
 /// As [`write_i64_as_f64`], for a counter.
 #[inline]
-pub(crate) fn write_u64_as_f64<W: Write + ?Sized>(w: &mut W, v: u64) -> io::Result<()> {
+pub(crate) fn write_u64_as_f64(w: &mut Out<'_>, v: u64) -> io::Result<()> {
     if v <= EXACT {
-        write_u64(w, v)?;
-        w.write_all(b".0")
+        w.put_u64(v);
+        w.put(b".0");
+        Ok(())
     } else {
         write_f64(w, v as f64, b"null")
     }
@@ -522,28 +524,27 @@ mod tests {
         ] {
             probes.extend([p - 1, p, p + 1, -p]);
         }
+        let written = |write: &dyn Fn(&mut Out<'_>) -> io::Result<()>| {
+            let mut out = Out::to_vec(Vec::new());
+            write(&mut out).unwrap();
+            String::from_utf8(out.into_vec()).unwrap()
+        };
         for v in probes {
-            let mut ours = Vec::new();
-            write_i64_as_f64(&mut ours, v).unwrap();
             assert_eq!(
-                String::from_utf8(ours).unwrap(),
+                written(&|w| write_i64_as_f64(w, v)),
                 serde_json::to_string(&(v as f64)).unwrap(),
                 "{v}"
             );
             if let Ok(u) = u64::try_from(v) {
-                let mut ours = Vec::new();
-                write_u64_as_f64(&mut ours, u).unwrap();
                 assert_eq!(
-                    String::from_utf8(ours).unwrap(),
+                    written(&|w| write_u64_as_f64(w, u)),
                     serde_json::to_string(&(u as f64)).unwrap(),
                     "{u}"
                 );
             }
         }
-        let mut ours = Vec::new();
-        write_u64_as_f64(&mut ours, u64::MAX).unwrap();
         assert_eq!(
-            String::from_utf8(ours).unwrap(),
+            written(&|w| write_u64_as_f64(w, u64::MAX)),
             serde_json::to_string(&(u64::MAX as f64)).unwrap()
         );
     }
