@@ -10,7 +10,6 @@
 //! until the slots are reused or the family is dropped.
 
 use std::cell::RefCell;
-use std::sync::Arc;
 
 use thread_local::ThreadLocal;
 
@@ -21,7 +20,7 @@ const MAX_SETS: usize = 256;
 /// One thread's table: `keys[set][way]` is the digest the entry beside it was cached under.
 struct Table<T> {
     keys: Box<[[u64; WAYS]]>,
-    entries: Box<[[Option<Arc<T>>; WAYS]]>,
+    entries: Box<[[Option<T>; WAYS]]>,
 }
 
 impl<T> Table<T> {
@@ -38,7 +37,7 @@ impl<T> Table<T> {
     }
 }
 
-/// The per-thread lookup tables of one family.
+/// The per-thread lookup tables of one family; `T` is a strong reference to a series.
 pub(crate) struct LookupCache<T: Send + Sync> {
     threads: Box<ThreadLocal<RefCell<Table<T>>>>,
 }
@@ -57,13 +56,13 @@ impl<T: Send + Sync> LookupCache<T> {
         let table = self.threads.get()?.try_borrow().ok()?;
         let set = table.set_of(key);
         let way = table.keys[set].iter().position(|k| *k == key)?;
-        hit(table.entries[set][way].as_deref()?)
+        hit(table.entries[set][way].as_ref()?)
     }
 
     /// Caches `entry` under `key` in this thread, evicting the oldest way of its set. The table
     /// is first grown, emptied, to suit a family of `family_len` series.
     #[cold]
-    pub(crate) fn insert(&self, key: u64, entry: Arc<T>, family_len: usize) {
+    pub(crate) fn insert(&self, key: u64, entry: T, family_len: usize) {
         let cell = self
             .threads
             .get_or(|| RefCell::new(Table::with_sets(MIN_SETS)));
@@ -92,9 +91,10 @@ impl<T: Send + Sync> LookupCache<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
-    fn cached(cache: &LookupCache<u32>, key: u64) -> Option<u32> {
-        cache.get(key, |v| Some(*v))
+    fn cached(cache: &LookupCache<Arc<u32>>, key: u64) -> Option<u32> {
+        cache.get(key, |v| Some(**v))
     }
 
     #[test]

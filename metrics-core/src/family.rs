@@ -1,12 +1,13 @@
 //! Families: one metric per distinct set of label values.
 
 use std::fmt;
-use std::hash::BuildHasher;
+use std::marker::PhantomData;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 use hashbrown::HashTable;
+use triomphe::ThinArc;
 
 use crate::cache::LookupCache;
 use crate::counter::Counter;
@@ -17,9 +18,10 @@ use crate::label::{self, LabelSet};
 use crate::metric::Metric;
 use crate::sorted::SortedIndex;
 
-/// One series: its label values and its metric, shared by the family and every [`Series`] handle.
-struct Entry<L, M> {
-    labels: L,
+/// The fixed part of a series: its metric and two flags. A series is one allocation, shared by
+/// the family and every [`Series`] handle: its reference count, this, the length of its label
+/// values and the values themselves (see `label::with_packed`).
+struct Head<M> {
     metric: M,
     /// Set while the series is not exported: removed, pruned, or (in an enum-labelled family)
     /// not yet used.
@@ -29,19 +31,41 @@ struct Entry<L, M> {
     plain: bool,
 }
 
-impl<L: LabelSet, M> Entry<L, M> {
-    fn new(labels: L, metric: M, hidden: bool) -> Self {
-        let plain = (0..L::ARITY).all(|i| !encode::needs_json_escape(labels.value(i).as_bytes()));
-        Entry {
-            labels,
-            metric,
-            hidden: AtomicBool::new(hidden),
-            plain,
-        }
+type Shared<M> = ThinArc<Head<M>, u8>;
+
+/// Creates a series of `metric` with these label values.
+fn new_series<L: LabelSet, M>(values: L::Ref<'_>, metric: M, hidden: bool) -> Shared<M> {
+    let plain =
+        (0..L::ARITY).all(|i| !encode::needs_json_escape(L::value_of(values, i).as_bytes()));
+    let head = Head {
+        metric,
+        hidden: AtomicBool::new(hidden),
+        plain,
+    };
+    label::with_packed::<L, _>(values, |packed| {
+        ThinArc::from_header_and_slice(head, packed)
+    })
+}
+
+/// What a series is made of: its fixed part and its packed label values.
+trait Parts<M> {
+    fn head(&self) -> &Head<M>;
+    fn labels(&self) -> &[u8];
+}
+
+impl<M> Parts<M> for Shared<M> {
+    #[inline(always)]
+    fn head(&self) -> &Head<M> {
+        &self.header.header
+    }
+
+    #[inline(always)]
+    fn labels(&self) -> &[u8] {
+        &self.slice
     }
 }
 
-impl<L, M> Entry<L, M> {
+impl<M> Head<M> {
     fn is_live(&self) -> bool {
         !self.hidden.load(Ordering::Relaxed)
     }
@@ -59,24 +83,22 @@ impl<L, M> Entry<L, M> {
     }
 }
 
-/// The references a hashed family holds on each of its entries: the table and the sorted index.
-/// An entry with no more than these has no [`Series`] handle.
+/// The references a hashed family holds on each of its series: the table and the sorted index.
+/// A series with no more than these has no [`Series`] handle.
 const FAMILY_REFS: usize = 2;
 
-type Shared<L, M> = Arc<Entry<L, M>>;
-
-enum Storage<L: LabelSet, M: Metric> {
+enum Storage<M: Metric> {
     /// Label values hashed into a table; the sorted order is kept between scrapes.
     Hashed {
-        table: RwLock<HashTable<Shared<L, M>>>,
-        order: SortedIndex<Shared<L, M>>,
+        table: RwLock<HashTable<Shared<M>>>,
+        order: SortedIndex<Shared<M>>,
         hasher: foldhash::fast::RandomState,
         /// Recent lookups by label values, per thread; unused by pruning families.
-        cache: LookupCache<Entry<L, M>>,
+        cache: LookupCache<Shared<M>>,
     },
     /// A fixed set of label values (an enum): one slot each, no hashing.
     Dense {
-        slots: Box<[Shared<L, M>]>,
+        slots: Box<[Shared<M>]>,
         /// Slot indices sorted by label value.
         order: Box<[usize]>,
     },
@@ -102,7 +124,7 @@ enum Storage<L: LabelSet, M: Metric> {
 /// No method hands out a lock guard: the lock inside is held only for the lookup itself, never
 /// while user code runs, so no use of a family can deadlock.
 pub struct Family<M: Metric, L: LabelSet = String> {
-    storage: Storage<L, M>,
+    storage: Storage<M>,
     options: M::Options,
     prune: bool,
     /// The most series, the overflow series included; 0 for no limit.
@@ -111,6 +133,7 @@ pub struct Family<M: Metric, L: LabelSet = String> {
     own_limit: bool,
     /// Lookups sent to the overflow series because the family was full.
     overflowed: AtomicU64,
+    labels: PhantomData<fn() -> L>,
 }
 
 impl<M: Metric, L: LabelSet> Family<M, L> {
@@ -118,13 +141,12 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     pub fn with_options(options: M::Options) -> Self {
         let storage = match L::CARDINALITY {
             Some(n) => {
-                let values: Vec<L> = (0..n).filter_map(L::from_dense_index).collect();
-                let mut order: Vec<usize> = (0..values.len()).collect();
-                order.sort_by(|a, b| label::compare(&values[*a], &values[*b]));
-                let slots = values
-                    .into_iter()
-                    .map(|labels| Arc::new(Entry::new(labels, M::with_options(&options), true)))
+                let slots: Box<[Shared<M>]> = (0..n)
+                    .filter_map(L::from_dense_index)
+                    .map(|values| new_series::<L, M>(values, M::with_options(&options), true))
                     .collect();
+                let mut order: Vec<usize> = (0..slots.len()).collect();
+                order.sort_by(|a, b| label::compare::<L>(slots[*a].labels(), slots[*b].labels()));
                 Storage::Dense {
                     slots,
                     order: order.into(),
@@ -144,6 +166,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
             max_series: AtomicUsize::new(0),
             own_limit: false,
             overflowed: AtomicU64::new(0),
+            labels: PhantomData,
         }
     }
 
@@ -202,6 +225,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     pub fn with(&self, labels: L::Ref<'_>) -> Series<M, L> {
         Series {
             entry: self.entry(labels),
+            labels: PhantomData,
         }
     }
 
@@ -211,7 +235,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     fn apply<R>(&self, labels: L::Ref<'_>, f: impl Fn(&M) -> R + Copy) -> R {
         match &self.storage {
             Storage::Dense { slots, .. } => {
-                let entry = &slots[L::dense_index(labels)];
+                let entry = slots[L::dense_index(labels)].head();
                 entry.show();
                 f(&entry.metric)
             }
@@ -222,43 +246,45 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 ..
             } => {
                 // A pruning family counts handles, so this thread may not hold its series.
-                let fingerprint = L::fingerprint(labels);
+                let fingerprint = label::digest::<L>(labels);
                 if !self.prune {
                     let hit = cache.get(fingerprint, |entry| {
-                        (entry.labels.matches(labels) && entry.is_live()).then(|| f(&entry.metric))
+                        let head = entry.head();
+                        (label::matches::<L>(entry.labels(), labels) && head.is_live())
+                            .then(|| f(&head.metric))
                     });
                     if let Some(result) = hit {
                         return result;
                     }
                 }
-                let hash = hash_of::<L>(hasher, labels);
+                let hash = label::hash::<L>(hasher, labels);
                 {
                     let table = read(table);
                     // The entry is kept alive by the table while the read lock is held; the
                     // metric operations are single atomic instructions, never user code.
                     if let Some(entry) = self.find_or_overflow(&table, hasher, hash, labels) {
                         self.remember(cache, fingerprint, labels, entry, table.len());
-                        return f(&entry.metric);
+                        return f(&entry.head().metric);
                     }
                 }
                 let entry = self.insert(hash, labels);
                 self.remember(cache, fingerprint, labels, &entry, self.len());
-                f(&entry.metric)
+                f(&entry.head().metric)
             }
         }
     }
 
-    fn entry(&self, labels: L::Ref<'_>) -> Shared<L, M> {
+    fn entry(&self, labels: L::Ref<'_>) -> Shared<M> {
         match &self.storage {
             Storage::Dense { slots, .. } => {
                 let entry = &slots[L::dense_index(labels)];
-                entry.show();
-                Arc::clone(entry)
+                entry.head().show();
+                entry.clone()
             }
             Storage::Hashed { table, hasher, .. } => {
-                let hash = hash_of::<L>(hasher, labels);
+                let hash = label::hash::<L>(hasher, labels);
                 if let Some(entry) = self.find_or_overflow(&read(table), hasher, hash, labels) {
-                    return Arc::clone(entry);
+                    return entry.clone();
                 }
                 self.insert(hash, labels)
             }
@@ -270,14 +296,14 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     #[cold]
     fn remember(
         &self,
-        cache: &LookupCache<Entry<L, M>>,
+        cache: &LookupCache<Shared<M>>,
         fingerprint: u64,
         labels: L::Ref<'_>,
-        entry: &Shared<L, M>,
+        entry: &Shared<M>,
         family_len: usize,
     ) {
-        if !self.prune && entry.labels.matches(labels) {
-            cache.insert(fingerprint, Arc::clone(entry), family_len);
+        if !self.prune && label::matches::<L>(entry.labels(), labels) {
+            cache.insert(fingerprint, entry.clone(), family_len);
         }
     }
 
@@ -286,17 +312,17 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     #[inline]
     fn find_or_overflow<'t>(
         &self,
-        table: &'t HashTable<Shared<L, M>>,
+        table: &'t HashTable<Shared<M>>,
         hasher: &foldhash::fast::RandomState,
         hash: u64,
         labels: L::Ref<'_>,
-    ) -> Option<&'t Shared<L, M>> {
-        if let Some(entry) = table.find(hash, |e| e.labels.matches(labels)) {
+    ) -> Option<&'t Shared<M>> {
+        if let Some(entry) = table.find(hash, |e| label::matches::<L>(e.labels(), labels)) {
             return Some(entry);
         }
         let overflow = self.full(table.len()).then(L::overflow).flatten()?;
-        let entry = table.find(hash_of::<L>(hasher, overflow), |e| {
-            e.labels.matches(overflow)
+        let entry = table.find(label::hash::<L>(hasher, overflow), |e| {
+            label::matches::<L>(e.labels(), overflow)
         })?;
         self.overflowed.fetch_add(1, Ordering::Relaxed);
         Some(entry)
@@ -309,7 +335,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     }
 
     #[cold]
-    fn insert(&self, hash: u64, labels: L::Ref<'_>) -> Shared<L, M> {
+    fn insert(&self, hash: u64, labels: L::Ref<'_>) -> Shared<M> {
         let Storage::Hashed {
             table,
             order,
@@ -320,45 +346,41 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
             unreachable!("only hashed families insert");
         };
         let mut table = table.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(entry) = table.find(hash, |e| e.labels.matches(labels)) {
-            return Arc::clone(entry);
+        if let Some(entry) = table.find(hash, |e| label::matches::<L>(e.labels(), labels)) {
+            return entry.clone();
         }
         let (hash, labels) = match self.full(table.len()).then(L::overflow).flatten() {
             Some(overflow) => {
                 self.overflowed.fetch_add(1, Ordering::Relaxed);
-                (hash_of::<L>(hasher, overflow), overflow)
+                (label::hash::<L>(hasher, overflow), overflow)
             }
             None => (hash, labels),
         };
         let entry = table
             .entry(
                 hash,
-                |e| e.labels.matches(labels),
-                |e| hash_of::<L>(hasher, e.labels.borrow_values()),
+                |e| label::matches::<L>(e.labels(), labels),
+                |e| label::hash_packed::<L>(hasher, e.labels()),
             )
             .or_insert_with(|| {
-                let entry = Arc::new(Entry::new(
-                    L::from_ref(labels),
-                    M::with_options(&self.options),
-                    false,
-                ));
-                order.push(Arc::clone(&entry));
+                let entry = new_series::<L, M>(labels, M::with_options(&self.options), false);
+                order.push(entry.clone());
                 entry
             });
-        Arc::clone(entry.get())
+        entry.get().clone()
     }
 
     fn find<R>(&self, labels: L::Ref<'_>, f: impl FnOnce(&M) -> R) -> Option<R> {
         match &self.storage {
             Storage::Dense { slots, .. } => {
-                let entry = &slots[L::dense_index(labels)];
+                let entry = slots[L::dense_index(labels)].head();
                 entry.is_live().then(|| f(&entry.metric))
             }
             Storage::Hashed { table, hasher, .. } => {
-                let hash = hash_of::<L>(hasher, labels);
+                let hash = label::hash::<L>(hasher, labels);
                 read(table)
-                    .find(hash, |e| e.labels.matches(labels))
-                    .map(|e| f(&e.metric))
+                    .find(hash, |e| label::matches::<L>(e.labels(), labels))
+                    .map(|e| f(&e.head().metric))
             }
         }
     }
@@ -371,7 +393,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     pub fn remove(&self, labels: L::Ref<'_>) -> bool {
         match &self.storage {
             Storage::Dense { slots, .. } => {
-                let entry = &slots[L::dense_index(labels)];
+                let entry = slots[L::dense_index(labels)].head();
                 let was_live = entry.is_live();
                 entry.hide();
                 was_live
@@ -382,12 +404,12 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 hasher,
                 ..
             } => {
-                let hash = hash_of::<L>(hasher, labels);
+                let hash = label::hash::<L>(hasher, labels);
                 let mut table = table.write().unwrap_or_else(PoisonError::into_inner);
-                match table.find_entry(hash, |e| e.labels.matches(labels)) {
+                match table.find_entry(hash, |e| label::matches::<L>(e.labels(), labels)) {
                     Ok(entry) => {
                         let (entry, _) = entry.remove();
-                        entry.hide();
+                        entry.head().hide();
                         order.mark_stale();
                         true
                     }
@@ -400,13 +422,13 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     /// Removes every series.
     pub fn clear(&self) {
         match &self.storage {
-            Storage::Dense { slots, .. } => slots.iter().for_each(|e| e.hide()),
+            Storage::Dense { slots, .. } => slots.iter().for_each(|e| e.head().hide()),
             Storage::Hashed { table, order, .. } => {
                 // Dropped after the lock is released: freeing many series must not stall
                 // updates.
                 let old =
                     std::mem::take(&mut *table.write().unwrap_or_else(PoisonError::into_inner));
-                old.iter().for_each(|e| e.hide());
+                old.iter().for_each(|e| e.head().hide());
                 order.clear();
                 drop(old);
             }
@@ -422,7 +444,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         if !self.prune {
             return 0;
         }
-        let unheld = |e: &Shared<L, M>| Arc::strong_count(e) <= FAMILY_REFS;
+        let unheld = |e: &Shared<M>| ThinArc::strong_count(e) <= FAMILY_REFS;
         // Look first under the read lock, so that a sweep with nothing to do stalls nobody.
         if !read(table).iter().any(unheld) {
             return 0;
@@ -436,7 +458,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
             .retain(|e| {
                 let keep = !unheld(e);
                 if !keep {
-                    e.hide();
+                    e.head().hide();
                     removed += 1;
                 }
                 keep
@@ -453,7 +475,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     /// The number of series.
     pub fn len(&self) -> usize {
         match &self.storage {
-            Storage::Dense { slots, .. } => slots.iter().filter(|e| e.is_live()).count(),
+            Storage::Dense { slots, .. } => slots.iter().filter(|e| e.head().is_live()).count(),
             Storage::Hashed { table, .. } => read(table).len(),
         }
     }
@@ -470,29 +492,33 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         mut f: impl FnMut(&[&str], &M) -> Result<(), E>,
     ) -> Result<(), E> {
         self.for_each_sorted_series(|labels, _, metric| {
-            label::with_values(labels, |values| f(values, metric))
+            label::with_values::<L, _>(labels, |values| f(values, metric))
         })
     }
 
-    /// As [`Family::for_each_sorted`], with each series' label values as they are kept, and
-    /// whether none of them needs escaping.
+    /// As [`Family::for_each_sorted`], with each series' label values packed as they are kept
+    /// (see `label::unpack`), and whether none of them needs escaping.
     #[inline]
     pub(crate) fn for_each_sorted_series<E>(
         &self,
-        mut f: impl FnMut(&L, bool, &M) -> Result<(), E>,
+        mut f: impl FnMut(&[u8], bool, &M) -> Result<(), E>,
     ) -> Result<(), E> {
+        let mut each = |e: &Shared<M>| {
+            let head = e.head();
+            f(e.labels(), head.plain, &head.metric)
+        };
         match &self.storage {
             Storage::Dense { slots, order } => order
                 .iter()
                 .map(|i| &slots[*i])
-                .filter(|e| e.is_live())
-                .try_for_each(|e| f(&e.labels, e.plain, &e.metric)),
+                .filter(|e| e.head().is_live())
+                .try_for_each(each),
             Storage::Hashed { order, .. } => {
                 self.sweep();
                 order.for_each(
-                    |e| e.is_live(),
-                    |a, b| label::compare(&a.labels, &b.labels),
-                    |e| f(&e.labels, e.plain, &e.metric),
+                    |e| e.head().is_live(),
+                    |a, b| label::compare::<L>(a.labels(), b.labels()),
+                    &mut each,
                 )
             }
         }
@@ -501,13 +527,6 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
 
 fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(PoisonError::into_inner)
-}
-
-#[inline]
-fn hash_of<L: LabelSet>(hasher: &foldhash::fast::RandomState, values: L::Ref<'_>) -> u64 {
-    let mut state = hasher.build_hasher();
-    L::hash_values(values, &mut state);
-    std::hash::Hasher::finish(&state)
 }
 
 impl<M: Metric, L: LabelSet> Default for Family<M, L>
@@ -601,7 +620,8 @@ impl<L: LabelSet> Family<Histogram, L> {
 /// In a pruning family, the series lives as long as a handle to it does. `L` is the family's
 /// label type, `String` unless the family has several keys or enum labels.
 pub struct Series<M, L = String> {
-    entry: Shared<L, M>,
+    entry: Shared<M>,
+    labels: PhantomData<fn() -> L>,
 }
 
 impl<M, L> Deref for Series<M, L> {
@@ -609,14 +629,15 @@ impl<M, L> Deref for Series<M, L> {
 
     #[inline]
     fn deref(&self) -> &M {
-        &self.entry.metric
+        &self.entry.head().metric
     }
 }
 
 impl<M, L> Clone for Series<M, L> {
     fn clone(&self) -> Self {
         Series {
-            entry: Arc::clone(&self.entry),
+            entry: self.entry.clone(),
+            labels: PhantomData,
         }
     }
 }

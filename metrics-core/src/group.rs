@@ -186,7 +186,7 @@ impl<M: Metric, L: LabelSet> EncodeMetric for Family<M, L> {
             return None;
         }
         Some(self.for_each_sorted_series(|labels, plain, metric| {
-            w.series(labels, plain, metric.sample())
+            w.series::<L>(labels, plain, metric.sample())
         }))
     }
 }

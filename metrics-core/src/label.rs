@@ -1,7 +1,7 @@
 //! Label sets: the values that identify one series of a family.
 
 use std::cmp::Ordering;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hasher};
 
 /// The most label keys one family can have.
 pub const MAX_LABELS: usize = 8;
@@ -12,9 +12,9 @@ pub const OVERFLOW_LABEL_VALUE: &str = "__overflow__";
 /// The label values of one series: a `String` for one key, a tuple of `String`s for several, or
 /// an enum deriving `LabelValue`.
 ///
-/// Lookups take the borrowed form [`LabelSet::Ref`] (`&str`, or a tuple of `&str`), so an update
-/// of an existing series allocates nothing; the owned form is built only when a series is first
-/// created.
+/// The type names the shape of the values; lookups take the borrowed form [`LabelSet::Ref`]
+/// (`&str`, or a tuple of `&str`), so an update of an existing series allocates nothing. A new
+/// series keeps its values in the same allocation as its metric, not as values of this type.
 pub trait LabelSet: Send + Sync + 'static {
     /// The borrowed form taken by lookups.
     type Ref<'a>: Copy;
@@ -26,16 +26,8 @@ pub trait LabelSet: Send + Sync + 'static {
     /// there are: its families keep one slot per value and never hash.
     const CARDINALITY: Option<usize> = None;
 
-    /// Feeds the borrowed values to a hasher; equal values must hash equally, owned or not.
-    fn hash_values<H: Hasher>(values: Self::Ref<'_>, state: &mut H);
-
-    /// A quick unkeyed digest of the values for the per-thread lookup cache, where a collision
-    /// only costs a cache miss (the values are compared before a hit is used).
-    fn fingerprint(values: Self::Ref<'_>) -> u64 {
-        let mut state = foldhash::fast::FixedState::with_seed(0).build_hasher();
-        Self::hash_values(values, &mut state);
-        state.finish()
-    }
+    /// The value of the `i`-th key, for `i < ARITY`.
+    fn value_of<'a>(values: Self::Ref<'a>, i: usize) -> &'a str;
 
     /// The slot of these values, below [`Self::CARDINALITY`], for fixed-cardinality types.
     fn dense_index(values: Self::Ref<'_>) -> usize {
@@ -43,11 +35,8 @@ pub trait LabelSet: Send + Sync + 'static {
         0
     }
 
-    /// The owned values of slot `index`, for fixed-cardinality types.
-    fn from_dense_index(index: usize) -> Option<Self>
-    where
-        Self: Sized,
-    {
+    /// The values of slot `index`, for fixed-cardinality types.
+    fn from_dense_index<'a>(index: usize) -> Option<Self::Ref<'a>> {
         let _ = index;
         None
     }
@@ -56,19 +45,6 @@ pub trait LabelSet: Send + Sync + 'static {
     /// ([`OVERFLOW_LABEL_VALUE`] for each key), or `None` for fixed-cardinality types, whose
     /// families cannot fill up.
     fn overflow<'a>() -> Option<Self::Ref<'a>>;
-
-    /// Borrows the values. Hashing and comparing go through this form, owned or not.
-    fn borrow_values(&self) -> Self::Ref<'_>;
-
-    /// Whether these are the values `values` borrows (`borrow_values() == values`, spelled out
-    /// because a generic associated type cannot be compared across lifetimes).
-    fn matches(&self, values: Self::Ref<'_>) -> bool;
-
-    /// Builds the owned values of a new series.
-    fn from_ref(values: Self::Ref<'_>) -> Self;
-
-    /// The value of the `i`-th key, for `i < ARITY`.
-    fn value(&self, i: usize) -> &str;
 }
 
 impl LabelSet for String {
@@ -76,36 +52,12 @@ impl LabelSet for String {
     const ARITY: usize = 1;
 
     #[inline]
-    fn hash_values<H: Hasher>(values: &str, state: &mut H) {
-        values.hash(state);
+    fn value_of<'a>(values: Self::Ref<'a>, _: usize) -> &'a str {
+        values
     }
 
     fn overflow<'a>() -> Option<&'a str> {
         Some(OVERFLOW_LABEL_VALUE)
-    }
-
-    #[inline]
-    fn borrow_values(&self) -> &str {
-        self
-    }
-
-    #[inline]
-    fn matches(&self, values: &str) -> bool {
-        bytes_eq(self.as_bytes(), values.as_bytes())
-    }
-
-    #[inline]
-    fn fingerprint(values: &str) -> u64 {
-        fingerprint(values.as_bytes(), 0)
-    }
-
-    fn from_ref(values: &str) -> Self {
-        values.to_owned()
-    }
-
-    #[inline]
-    fn value(&self, _: usize) -> &str {
-        self
     }
 }
 
@@ -116,41 +68,15 @@ macro_rules! tuple_label_set {
             const ARITY: usize = $n;
 
             #[inline]
-            fn hash_values<H: Hasher>(values: Self::Ref<'_>, state: &mut H) {
-                values.hash(state);
+            fn value_of<'a>(values: Self::Ref<'a>, i: usize) -> &'a str {
+                match i {
+                    $($i => values.$i,)+
+                    _ => "",
+                }
             }
 
             fn overflow<'a>() -> Option<Self::Ref<'a>> {
                 Some(($(tuple_label_set!(@overflow $t),)+))
-            }
-
-            #[inline]
-            fn borrow_values(&self) -> Self::Ref<'_> {
-                ($(self.$i.as_str(),)+)
-            }
-
-            #[inline]
-            fn matches(&self, values: Self::Ref<'_>) -> bool {
-                $(bytes_eq(self.$i.as_bytes(), values.$i.as_bytes()))&&+
-            }
-
-            #[inline]
-            fn fingerprint(values: Self::Ref<'_>) -> u64 {
-                let mut h = 0;
-                $(h = fingerprint(values.$i.as_bytes(), h);)+
-                h
-            }
-
-            fn from_ref(values: Self::Ref<'_>) -> Self {
-                ($(values.$i.to_owned(),)+)
-            }
-
-            #[inline]
-            fn value(&self, i: usize) -> &str {
-                match i {
-                    $($i => &self.$i,)+
-                    _ => "",
-                }
             }
         }
     };
@@ -241,22 +167,107 @@ fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
-/// Orders two label sets by their values, key by key, as the output formats list series.
-pub(crate) fn compare<L: LabelSet>(a: &L, b: &L) -> Ordering {
-    (0..L::ARITY)
-        .map(|i| a.value(i).cmp(b.value(i)))
-        .find(|o| o.is_ne())
-        .unwrap_or(Ordering::Equal)
+/// Separates the values of a series with several keys where the series keeps them: a byte
+/// that UTF-8 never uses, so that no value can contain it.
+const SEPARATOR: u8 = 0xFF;
+
+/// Calls `f` with `values` laid out as a series keeps them, after its metric in one allocation:
+/// the bytes of each value in key order, [`SEPARATOR`] between two values. A single value is
+/// passed as it is.
+pub(crate) fn with_packed<L: LabelSet, R>(values: L::Ref<'_>, f: impl FnOnce(&[u8]) -> R) -> R {
+    if L::ARITY == 1 {
+        return f(L::value_of(values, 0).as_bytes());
+    }
+    let len = (0..L::ARITY)
+        .map(|i| L::value_of(values, i).len() + 1)
+        .sum();
+    let mut packed = Vec::with_capacity(len);
+    for i in 0..L::ARITY {
+        if i > 0 {
+            packed.push(SEPARATOR);
+        }
+        packed.extend_from_slice(L::value_of(values, i).as_bytes());
+    }
+    f(&packed)
 }
 
-/// Calls `f` with the values of `labels` as a slice, without allocating.
+/// The values of a packed series, in key order.
 #[inline]
-pub(crate) fn with_values<L: LabelSet, R>(labels: &L, f: impl FnOnce(&[&str]) -> R) -> R {
-    let mut values = [""; MAX_LABELS];
-    for (i, v) in values.iter_mut().enumerate().take(L::ARITY) {
-        *v = labels.value(i);
+pub(crate) fn unpack<L: LabelSet>(packed: &[u8]) -> impl Iterator<Item = &[u8]> {
+    // One key: the whole, unscanned.
+    packed.splitn(L::ARITY, |b| *b == SEPARATOR)
+}
+
+/// Whether a packed series holds exactly `values`.
+#[inline]
+pub(crate) fn matches<L: LabelSet>(packed: &[u8], values: L::Ref<'_>) -> bool {
+    if L::ARITY == 1 {
+        return bytes_eq(packed, L::value_of(values, 0).as_bytes());
     }
-    f(&values[..L::ARITY])
+    let mut rest = packed;
+    for i in 0..L::ARITY {
+        if i > 0 {
+            match rest.split_first() {
+                Some((&SEPARATOR, after)) => rest = after,
+                _ => return false,
+            }
+        }
+        let value = L::value_of(values, i).as_bytes();
+        match rest.split_at_checked(value.len()) {
+            Some((head, after)) if bytes_eq(head, value) => rest = after,
+            _ => return false,
+        }
+    }
+    rest.is_empty()
+}
+
+/// A quick unkeyed digest of the values for the per-thread lookup cache, where a collision only
+/// costs a cache miss (the values are compared before a hit is used).
+#[inline]
+pub(crate) fn digest<L: LabelSet>(values: L::Ref<'_>) -> u64 {
+    (0..L::ARITY).fold(0, |h, i| fingerprint(L::value_of(values, i).as_bytes(), h))
+}
+
+/// The family table's hash of `values`, keyed by `hasher`.
+#[inline]
+pub(crate) fn hash<L: LabelSet>(hasher: &impl BuildHasher, values: L::Ref<'_>) -> u64 {
+    let mut state = hasher.build_hasher();
+    for i in 0..L::ARITY {
+        state.write(L::value_of(values, i).as_bytes());
+        state.write_u8(SEPARATOR);
+    }
+    state.finish()
+}
+
+/// The same hash as [`hash`], of a packed series.
+pub(crate) fn hash_packed<L: LabelSet>(hasher: &impl BuildHasher, packed: &[u8]) -> u64 {
+    let mut state = hasher.build_hasher();
+    for value in unpack::<L>(packed) {
+        state.write(value);
+        state.write_u8(SEPARATOR);
+    }
+    state.finish()
+}
+
+/// Orders two packed series by their values, key by key, as the output formats list series.
+#[inline]
+pub(crate) fn compare<L: LabelSet>(a: &[u8], b: &[u8]) -> Ordering {
+    if L::ARITY == 1 {
+        a.cmp(b)
+    } else {
+        unpack::<L>(a).cmp(unpack::<L>(b))
+    }
+}
+
+/// Calls `f` with the values of a packed series as a slice of strings, without allocating.
+#[inline]
+pub(crate) fn with_values<L: LabelSet, R>(packed: &[u8], f: impl FnOnce(&[&str]) -> R) -> R {
+    let mut values = [""; MAX_LABELS];
+    for (slot, value) in values.iter_mut().zip(unpack::<L>(packed)) {
+        // Packed from `&str`s, split where they were joined: always UTF-8.
+        *slot = std::str::from_utf8(value).unwrap_or_default();
+    }
+    f(&values[..L::ARITY.min(MAX_LABELS)])
 }
 
 #[cfg(test)]
@@ -300,15 +311,61 @@ mod tests {
         }
     }
 
+    const WORDS: [&str; 7] = ["", "a", "ab", "b", "a\u{e9}", "\"", "\u{ffff}"];
+
+    type Pair = (&'static str, &'static str);
+    type Triple = (&'static str, &'static str, &'static str);
+
+    /// What the packed form of `values` must agree with, for every other tuple of the same
+    /// keys: equality, order, the table's hash, and the values given back.
+    fn check_packed<L: LabelSet, T: Ord + Copy + std::fmt::Debug>(
+        all: &[T],
+        values: impl Fn(T) -> L::Ref<'static>,
+        strings: impl Fn(T) -> Vec<&'static str>,
+    ) {
+        let hasher = foldhash::fast::RandomState::default();
+        for &a in all {
+            with_packed::<L, _>(values(a), |packed| {
+                let unpacked: Vec<&[u8]> = unpack::<L>(packed).collect();
+                let expected: Vec<&[u8]> = strings(a).iter().map(|s| s.as_bytes()).collect();
+                assert_eq!(unpacked, expected, "{a:?}");
+                with_values::<L, _>(packed, |v| assert_eq!(v, strings(a), "{a:?}"));
+                assert_eq!(
+                    hash_packed::<L>(&hasher, packed),
+                    hash::<L>(&hasher, values(a))
+                );
+                for &b in all {
+                    assert_eq!(matches::<L>(packed, values(b)), a == b, "{a:?} {b:?}");
+                    with_packed::<L, _>(values(b), |other| {
+                        assert_eq!(compare::<L>(packed, other), a.cmp(&b), "{a:?} {b:?}");
+                    });
+                }
+            });
+        }
+    }
+
+    #[test]
+    fn packed_values_keep_their_keys_apart() {
+        // Values that are empty, prefixes of each other, or not ASCII, in every combination.
+        let pairs: Vec<Pair> = WORDS.iter().flat_map(|a| WORDS.map(|b| (*a, b))).collect();
+        let triples: Vec<Triple> = pairs
+            .iter()
+            .flat_map(|(a, b)| WORDS.map(|c| (*a, *b, c)))
+            .collect();
+        check_packed::<(String, String), _>(&pairs, |t| t, |(a, b)| vec![a, b]);
+        check_packed::<(String, String, String), _>(&triples, |t| t, |(a, b, c)| vec![a, b, c]);
+        check_packed::<String, _>(&WORDS, |t| t, |a| vec![a]);
+    }
+
     #[test]
     fn fingerprints_tell_the_benchmark_values_apart() {
         let mut seen = std::collections::HashSet::new();
         for i in 0..10_000 {
-            assert!(seen.insert(String::fingerprint(&format!("smtp_client:source{i}->"))));
+            assert!(seen.insert(digest::<String>(&format!("smtp_client:source{i}->"))));
         }
         assert_ne!(
-            <(String, String)>::fingerprint(("a", "bc")),
-            <(String, String)>::fingerprint(("ab", "c"))
+            digest::<(String, String)>(("a", "bc")),
+            digest::<(String, String)>(("ab", "c"))
         );
     }
 }

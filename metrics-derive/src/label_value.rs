@@ -134,8 +134,10 @@ fn expand(
                 const CARDINALITY: ::core::option::Option<usize> = ::core::option::Option::Some(#count);
 
                 #[inline]
-                fn hash_values<H: ::core::hash::Hasher>(values: Self, state: &mut H) {
-                    state.write_usize(<Self as #krate::LabelSet>::dense_index(values));
+                fn value_of<'a>(values: <Self as #krate::LabelSet>::Ref<'a>, _: usize) -> &'a str {
+                    match values {
+                        #(#ident::#idents => #values,)*
+                    }
                 }
 
                 #[inline]
@@ -145,7 +147,7 @@ fn expand(
                     }
                 }
 
-                fn from_dense_index(index: usize) -> ::core::option::Option<Self> {
+                fn from_dense_index<'a>(index: usize) -> ::core::option::Option<<Self as #krate::LabelSet>::Ref<'a>> {
                     match index {
                         #(#indices_again => ::core::option::Option::Some(#ident::#idents),)*
                         _ => ::core::option::Option::None,
@@ -156,26 +158,6 @@ fn expand(
                     ::core::option::Option::None
                 }
 
-                #[inline]
-                fn borrow_values(&self) -> Self {
-                    *self
-                }
-
-                #[inline]
-                fn matches(&self, values: Self) -> bool {
-                    <Self as #krate::LabelSet>::dense_index(*self)
-                        == <Self as #krate::LabelSet>::dense_index(values)
-                }
-
-                fn from_ref(values: Self) -> Self {
-                    values
-                }
-
-                fn value(&self, _: usize) -> &str {
-                    match self {
-                        #(#ident::#idents => #values,)*
-                    }
-                }
             }
         };
     }

@@ -111,14 +111,14 @@ pub(crate) fn open_by_value(w: &mut Out<'_>, key: &str) -> io::Result<()> {
 #[inline]
 pub(crate) fn write_member(
     w: &mut Out<'_>,
-    value: &str,
+    value: &[u8],
     plain: bool,
     sample: Sample<'_>,
     first: bool,
 ) -> io::Result<()> {
     w.put(if first { b"\"" } else { b",\"" });
     if plain {
-        w.put(value.as_bytes());
+        w.put(value);
     } else {
         write_str_body(w, value)?;
     }
@@ -190,14 +190,13 @@ static ESCAPE: [u8; 256] = {
 /// Writes `s` as a JSON string, quotes included, escaped per RFC 8259.
 pub(crate) fn write_str<W: Write + ?Sized>(w: &mut W, s: &str) -> io::Result<()> {
     w.write_all(b"\"")?;
-    write_str_body(w, s)?;
+    write_str_body(w, s.as_bytes())?;
     w.write_all(b"\"")
 }
 
 /// Writes `s` escaped per RFC 8259, without the quotes.
-fn write_str_body<W: Write + ?Sized>(w: &mut W, s: &str) -> io::Result<()> {
+fn write_str_body<W: Write + ?Sized>(w: &mut W, bytes: &[u8]) -> io::Result<()> {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let bytes = s.as_bytes();
     if !needs_json_escape(bytes) {
         return w.write_all(bytes);
     }

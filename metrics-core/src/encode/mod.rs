@@ -45,7 +45,7 @@ impl Format {
 
 use std::io::{self, Write};
 
-use crate::label::LabelSet;
+use crate::label::{self, LabelSet};
 use crate::metric::Sample;
 
 /// How much output is gathered before it is handed to the writer in one call.
@@ -252,25 +252,27 @@ impl<'o, 'w> SeriesWriter<'o, 'w> {
         self.written
     }
 
-    /// Writes one series: its label values, whether none of them needs escaping, its value.
-    /// Only counters and gauges come this way: families of histograms decline the fast path.
+    /// Writes one series: its packed label values (see `label::unpack`), whether none of them
+    /// needs escaping, its value. Only counters and gauges come this way: families of
+    /// histograms decline the fast path.
     #[inline]
     pub(crate) fn series<L: LabelSet>(
         &mut self,
-        labels: &L,
+        labels: &[u8],
         plain: bool,
         sample: Sample<'_>,
     ) -> io::Result<()> {
         self.written += 1;
         match self.format {
             SeriesFormat::Text(prefix) => {
-                prometheus::write_line(self.out, prefix, labels, plain, sample)
+                prometheus::write_line::<L>(self.out, prefix, labels, plain, sample)
             }
             SeriesFormat::JsonByValue(key) => {
                 if self.written == 1 {
                     json::open_by_value(self.out, key)?;
                 }
-                json::write_member(self.out, labels.value(0), plain, sample, self.written == 1)
+                let value = label::unpack::<L>(labels).next().unwrap_or_default();
+                json::write_member(self.out, value, plain, sample, self.written == 1)
             }
         }
     }

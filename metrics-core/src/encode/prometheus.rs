@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::{Out, SeriesWriter, needs_text_escape, write_f64, write_u64};
 use crate::group::Sorted;
-use crate::label::LabelSet;
+use crate::label::{self, LabelSet};
 use crate::metric::{MetricKind, Sample};
 
 /// The `Content-Type` of the Prometheus text format.
@@ -119,10 +119,10 @@ impl Prefix {
     fn write<W: Write + ?Sized>(&self, w: &mut W, values: &[&str]) -> io::Result<()> {
         w.write_all(&self.open)?;
         if let Some((first, rest)) = values.split_first() {
-            write_label_value(w, first)?;
+            write_label_value(w, first.as_bytes())?;
             for (separator, value) in self.separators.iter().zip(rest) {
                 w.write_all(separator)?;
-                write_label_value(w, value)?;
+                write_label_value(w, value.as_bytes())?;
             }
             w.write_all(self.close)?;
         }
@@ -130,25 +130,25 @@ impl Prefix {
     }
 }
 
-/// Writes a counter or gauge sample line; values known to be `plain` are copied unscanned.
+/// Writes a counter or gauge sample line from its packed label values; values known to be
+/// `plain` are copied unscanned.
 #[inline]
 pub(crate) fn write_line<L: LabelSet>(
     w: &mut Out<'_>,
     prefix: &Prefix,
-    labels: &L,
+    labels: &[u8],
     plain: bool,
     sample: Sample<'_>,
 ) -> io::Result<()> {
     w.put(&prefix.open);
-    for i in 0..L::ARITY {
+    for (i, value) in label::unpack::<L>(labels).enumerate() {
         if i > 0 {
             if let Some(separator) = prefix.separators.get(i - 1) {
                 w.put(separator);
             }
         }
-        let value = labels.value(i);
         if plain {
-            w.put(value.as_bytes());
+            w.put(value);
         } else {
             write_label_value(w, value)?;
         }
@@ -200,7 +200,7 @@ impl Line<'_> {
                 }
                 w.write_all(key.as_bytes())?;
                 w.write_all(b"=\"")?;
-                write_label_value(w, value)?;
+                write_label_value(w, value.as_bytes())?;
                 w.write_all(b"\"")?;
             }
             if let Some(le) = le {
@@ -234,8 +234,7 @@ fn write_text_f64<W: Write + ?Sized>(w: &mut W, v: f64) -> io::Result<()> {
 
 /// Writes a label value with `\`, `"` and newline escaped, as both text formats require.
 #[inline]
-fn write_label_value<W: Write + ?Sized>(w: &mut W, value: &str) -> io::Result<()> {
-    let bytes = value.as_bytes();
+fn write_label_value<W: Write + ?Sized>(w: &mut W, bytes: &[u8]) -> io::Result<()> {
     if !needs_text_escape(bytes) {
         return w.write_all(bytes);
     }
