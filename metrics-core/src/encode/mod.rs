@@ -94,25 +94,47 @@ impl<'w> Out<'w> {
     ///
     /// Eight digits at a time are computed side by side in one word and stored whole, rather
     /// than a pair at a time into a separate buffer and copied from there.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn put_u64(&mut self, v: u64) {
         const E8: u64 = 100_000_000;
         if v < E8 {
-            let n = decimal_digits(v);
-            self.put_word(eight_digits(v) >> (8 * (8 - n)), n);
+            self.put_leading(v);
         } else if v < E8 * E8 {
-            let (high, low) = (v / E8, v % E8);
-            let n = decimal_digits(high);
-            self.put_word(eight_digits(high) >> (8 * (8 - n)), n);
-            self.put_word(eight_digits(low), 8);
+            self.put_leading(v / E8);
+            self.put_word(eight_digits(v % E8), 8);
         } else {
-            self.put(itoa::Buffer::new().format(v).as_bytes());
+            self.put_long(v);
         }
     }
 
+    /// Appends `v` and a newline, ending a sample line: below 10^7, by one store.
+    #[inline(always)]
+    pub(crate) fn put_u64_line(&mut self, v: u64) {
+        if v < 10_000_000 {
+            let (digits, n) = without_leading_zeros(v);
+            self.put_word(digits | (u64::from(b'\n') << (8 * n)), n + 1);
+        } else {
+            self.put_u64(v);
+            self.put(b"\n");
+        }
+    }
+
+    /// Appends `v` (below 10^8) in decimal.
+    #[inline(always)]
+    fn put_leading(&mut self, v: u64) {
+        let (digits, n) = without_leading_zeros(v);
+        self.put_word(digits, n);
+    }
+
+    /// Appends an integer of more than sixteen digits.
+    #[cold]
+    fn put_long(&mut self, v: u64) {
+        self.put(itoa::Buffer::new().format(v).as_bytes());
+    }
+
     /// Appends the first `len` (at most 8) bytes of `word`, lowest first, by one store.
-    #[inline]
-    fn put_word(&mut self, word: u64, len: usize) {
+    #[inline(always)]
+    pub(crate) fn put_word(&mut self, word: u64, len: usize) {
         let end = self.buf.len() + len.min(8);
         self.buf.extend_from_slice(&word.to_le_bytes());
         self.buf.truncate(end);
@@ -185,11 +207,18 @@ impl Write for Out<'_> {
     }
 }
 
-/// The number of decimal digits of `v`, at least one.
-#[inline]
-fn decimal_digits(v: u64) -> usize {
-    v.checked_ilog10().map_or(1, |d| d as usize + 1)
+/// The decimal digits of `v` (below 10^8) as ASCII, the first in the lowest byte, and how many
+/// there are: the zero-padded digits shifted past their leading `0`s, found as the low bytes
+/// that are `0` (a value of 0 keeps one).
+#[inline(always)]
+fn without_leading_zeros(v: u64) -> (u64, usize) {
+    let digits = eight_digits(v);
+    let zeros = ((digits ^ ASCII_ZEROS).trailing_zeros() / 8).min(7) as usize;
+    (digits >> (8 * zeros), 8 - zeros)
 }
+
+/// Eight ASCII `0`s.
+const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
 
 /// The eight decimal digits of `v` (below 10^8, zero-padded) as ASCII, the first in the lowest
 /// byte. The word is split into two four-digit halves, then four two-digit quarters, then the
@@ -207,7 +236,7 @@ fn eight_digits(v: u64) -> u64 {
     let tens = ((pairs * 103) >> 10) & 0x000F_000F_000F_000F;
     // 8-bit lanes: each digit, in order.
     let digits = tens | ((pairs - 10 * tens) << 8);
-    digits | 0x3030_3030_3030_3030
+    digits | ASCII_ZEROS
 }
 
 /// Writes the series of one metric, called from the metric's own code

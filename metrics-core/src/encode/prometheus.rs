@@ -93,6 +93,8 @@ pub(crate) struct Prefix {
     open: Vec<u8>,
     separators: Vec<Vec<u8>>,
     close: &'static [u8],
+    /// `close` as a number, its first byte lowest.
+    close_word: u64,
 }
 
 impl Prefix {
@@ -104,6 +106,7 @@ impl Prefix {
         let Some((first, rest)) = keys.split_first() else {
             self.open.push(b' ');
             self.close = b"";
+            self.close_word = 0;
             return;
         };
         self.open.push(b'{');
@@ -112,6 +115,7 @@ impl Prefix {
         self.separators
             .extend(rest.iter().map(|k| format!("\",{k}=\"").into_bytes()));
         self.close = b"\"} ";
+        self.close_word = u64::from(u32::from_le_bytes(*b"\"} \0"));
     }
 
     /// Writes everything of a sample line before its value.
@@ -158,19 +162,20 @@ pub(crate) fn write_line<L: LabelSet>(
         Sample::Gauge(v) => (v.unsigned_abs(), v < 0),
         Sample::Histogram(_) => (0, false),
     };
-    put_line_end(w, prefix.close, v, negative);
+    put_line_end(w, prefix.close_word, prefix.close.len(), v, negative);
     w.checkpoint()
 }
 
-/// Writes the end of a sample line: the label set's close, the integer value, the newline.
+/// Writes the end of a sample line: the label set's close (at most four bytes, in `close`'s
+/// low bytes, `close_len` of them), the integer value, the newline.
 #[inline]
-fn put_line_end(w: &mut Out<'_>, close: &[u8], v: u64, negative: bool) {
-    w.put(close);
+fn put_line_end(w: &mut Out<'_>, close: u64, close_len: usize, v: u64, negative: bool) {
     if negative {
-        w.put(b"-");
+        w.put_word(close | (u64::from(b'-') << (8 * close_len)), close_len + 1);
+    } else {
+        w.put_word(close, close_len);
     }
-    w.put_u64(v);
-    w.put(b"\n");
+    w.put_u64_line(v);
 }
 
 /// The `le` label of a histogram bucket.
@@ -255,6 +260,7 @@ fn write_label_value<W: Write + ?Sized>(w: &mut W, bytes: &[u8]) -> io::Result<(
 
 #[cfg(test)]
 mod tests {
+    use super::{Prefix, put_line_end};
     use crate::encode::Out;
 
     #[test]
@@ -271,12 +277,22 @@ mod tests {
             p = next;
         }
         probes.extend((0..100_000).map(|i| i * 7_919));
+        // A family with a label key, whose lines close with `"} `, and a metric without.
+        let prefixes = [&["k"][..], &[]].map(|keys| {
+            let mut prefix = Prefix::default();
+            prefix.build("x", "", keys);
+            prefix
+        });
+        let line_end = |prefix: &Prefix, v: u64, negative: bool| {
+            let mut out = Out::to_vec(b"x".to_vec());
+            put_line_end(&mut out, prefix.close_word, prefix.close.len(), v, negative);
+            out.into_vec()
+        };
         for v in probes {
-            for close in [&b"\"} "[..], b""] {
-                let mut out = Out::to_vec(b"x".to_vec());
-                super::put_line_end(&mut out, close, v.unsigned_abs(), v < 0);
-                let expected = format!("x{}{v}\n", String::from_utf8_lossy(close));
-                assert_eq!(out.into_vec(), expected.into_bytes(), "{v}");
+            for prefix in &prefixes {
+                let expected = format!("x{}{v}\n", String::from_utf8_lossy(prefix.close));
+                let written = line_end(prefix, v.unsigned_abs(), v < 0);
+                assert_eq!(written, expected.into_bytes(), "{v}");
             }
         }
         for v in [
@@ -286,9 +302,8 @@ mod tests {
             10_000_000_000_000_000_000,
             9_999_999_999_999_999,
         ] {
-            let mut out = Out::to_vec(Vec::new());
-            super::put_line_end(&mut out, b"\"} ", v, false);
-            assert_eq!(out.into_vec(), format!("\"}} {v}\n").into_bytes());
+            let expected = format!("x\"}} {v}\n").into_bytes();
+            assert_eq!(line_end(&prefixes[0], v, false), expected);
         }
     }
 }
