@@ -204,40 +204,71 @@ impl LabeledPeers {
         }
     }
 
+    /// Makes `n` increments on this thread (`thread` picks where in the cycle of values it
+    /// starts). Each library's loop is a function of its own, so that none is compiled inside
+    /// one shared function with the others' code.
     fn run(&self, peer: &str, thread: usize, n: u64) {
-        let mut cycle = Cycle::starting_at(thread * LABELS / 2);
+        let cycle = Cycle::starting_at(thread * LABELS / 2);
         match peer {
-            "meterstick" => (0..n).for_each(|_| self.meterstick.delivered.inc(cycle.next())),
-            "prometheus" => (0..n).for_each(|_| {
-                self.prometheus.with_label_values(&[cycle.next()]).inc();
-            }),
-            "prometheus-client" => (0..n).for_each(|_| {
-                self.prometheus_client
-                    .get_or_create(&PcService {
-                        service: cycle.next(),
-                    })
-                    .inc();
-            }),
-            "metrics" => metrics::with_local_recorder(&self.metrics, || {
-                (0..n).for_each(|_| {
-                    metrics::counter!("delivered", "service" => cycle.next()).increment(1)
-                })
-            }),
-            "measured" => (0..n).for_each(|_| {
-                self.measured.inc(MeasuredService {
-                    service: cycle.next(),
-                })
-            }),
-            "fastmetrics" => (0..n).for_each(|_| {
-                self.fastmetrics.with_or_new(
-                    &FmService {
-                        service: cycle.next(),
-                    },
-                    |c| c.inc(),
-                )
-            }),
+            "meterstick" => self.run_meterstick(cycle, n),
+            "prometheus" => self.run_prometheus(cycle, n),
+            "prometheus-client" => self.run_prometheus_client(cycle, n),
+            "metrics" => self.run_metrics(cycle, n),
+            "measured" => self.run_measured(cycle, n),
+            "fastmetrics" => self.run_fastmetrics(cycle, n),
             other => unreachable!("{other}"),
         }
+    }
+
+    #[inline(never)]
+    fn run_meterstick(&self, mut cycle: Cycle, n: u64) {
+        (0..n).for_each(|_| self.meterstick.delivered.inc(cycle.next()))
+    }
+
+    #[inline(never)]
+    fn run_prometheus(&self, mut cycle: Cycle, n: u64) {
+        (0..n).for_each(|_| self.prometheus.with_label_values(&[cycle.next()]).inc())
+    }
+
+    #[inline(never)]
+    fn run_prometheus_client(&self, mut cycle: Cycle, n: u64) {
+        (0..n).for_each(|_| {
+            self.prometheus_client
+                .get_or_create(&PcService {
+                    service: cycle.next(),
+                })
+                .inc();
+        })
+    }
+
+    #[inline(never)]
+    fn run_metrics(&self, mut cycle: Cycle, n: u64) {
+        metrics::with_local_recorder(&self.metrics, || {
+            (0..n).for_each(|_| {
+                metrics::counter!("delivered", "service" => cycle.next()).increment(1)
+            })
+        })
+    }
+
+    #[inline(never)]
+    fn run_measured(&self, mut cycle: Cycle, n: u64) {
+        (0..n).for_each(|_| {
+            self.measured.inc(MeasuredService {
+                service: cycle.next(),
+            })
+        })
+    }
+
+    #[inline(never)]
+    fn run_fastmetrics(&self, mut cycle: Cycle, n: u64) {
+        (0..n).for_each(|_| {
+            self.fastmetrics.with_or_new(
+                &FmService {
+                    service: cycle.next(),
+                },
+                |c| c.inc(),
+            )
+        })
     }
 }
 
