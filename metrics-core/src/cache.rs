@@ -17,29 +17,53 @@ const WAYS: usize = 4;
 const MIN_SETS: usize = 8;
 const MAX_SETS: usize = 256;
 
-/// One thread's table: `keys[set][way]` is the digest the entry beside it was cached under.
+/// One set of a thread's table: `keys[way]` is the digest the entry beside it was cached under.
+/// Keys and entries share one cache line, so that a lookup reads one line of the table.
+#[repr(align(64))]
+struct Set<T> {
+    keys: [u64; WAYS],
+    entries: [Option<T>; WAYS],
+}
+
+/// One thread's table.
 struct Table<T> {
-    keys: Box<[[u64; WAYS]]>,
-    entries: Box<[[Option<T>; WAYS]]>,
+    sets: Box<[Set<T>]>,
 }
 
 impl<T> Table<T> {
     fn with_sets(sets: usize) -> Self {
         Table {
-            keys: vec![[0; WAYS]; sets].into(),
-            entries: (0..sets).map(|_| [const { None }; WAYS]).collect(),
+            sets: (0..sets)
+                .map(|_| Set {
+                    keys: [0; WAYS],
+                    entries: [const { None }; WAYS],
+                })
+                .collect(),
         }
     }
 
     #[inline]
-    fn set_of(&self, key: u64) -> usize {
-        key as usize & (self.keys.len() - 1)
+    fn set_of(&mut self, key: u64) -> &mut Set<T> {
+        let mask = self.sets.len() - 1;
+        &mut self.sets[key as usize & mask]
+    }
+
+    #[inline]
+    fn find(&self, key: u64) -> Option<&T> {
+        let set = &self.sets[key as usize & (self.sets.len() - 1)];
+        let way = set.keys.iter().position(|k| *k == key)?;
+        set.entries[way].as_ref()
     }
 }
 
+/// One thread's table, on cache lines of its own: its borrow flag is written by every lookup,
+/// and `ThreadLocal` keeps the values of threads side by side.
+#[repr(align(128))]
+struct Own<T>(RefCell<Table<T>>);
+
 /// The per-thread lookup tables of one family; `T` is a strong reference to a series.
 pub(crate) struct LookupCache<T: Send + Sync> {
-    threads: Box<ThreadLocal<RefCell<Table<T>>>>,
+    threads: Box<ThreadLocal<Own<T>>>,
 }
 
 impl<T: Send + Sync> LookupCache<T> {
@@ -53,10 +77,8 @@ impl<T: Send + Sync> LookupCache<T> {
     /// (its values and liveness) and returns `None` to decline it.
     #[inline]
     pub(crate) fn get<R>(&self, key: u64, hit: impl FnOnce(&T) -> Option<R>) -> Option<R> {
-        let table = self.threads.get()?.try_borrow().ok()?;
-        let set = table.set_of(key);
-        let way = table.keys[set].iter().position(|k| *k == key)?;
-        hit(table.entries[set][way].as_ref()?)
+        let table = self.threads.get()?.0.try_borrow().ok()?;
+        hit(table.find(key)?)
     }
 
     /// Caches `entry` under `key` in this thread, evicting the oldest way of its set. The table
@@ -65,23 +87,20 @@ impl<T: Send + Sync> LookupCache<T> {
     pub(crate) fn insert(&self, key: u64, entry: T, family_len: usize) {
         let cell = self
             .threads
-            .get_or(|| RefCell::new(Table::with_sets(MIN_SETS)));
-        let Ok(mut table) = cell.try_borrow_mut() else {
+            .get_or(|| Own(RefCell::new(Table::with_sets(MIN_SETS))));
+        let Ok(mut table) = cell.0.try_borrow_mut() else {
             return;
         };
         let wanted = family_len.next_power_of_two().clamp(MIN_SETS, MAX_SETS);
-        let outgrown = (table.keys.len() < wanted)
+        let outgrown = (table.sets.len() < wanted)
             .then(|| std::mem::replace(&mut *table, Table::with_sets(wanted)));
         let set = table.set_of(key);
         // Replace a slot of the same key in place; otherwise the newest goes first.
-        let way = table.keys[set]
-            .iter()
-            .position(|k| *k == key)
-            .unwrap_or(WAYS - 1);
-        table.keys[set][way] = key;
-        let evicted = table.entries[set][way].replace(entry);
-        table.keys[set][..=way].rotate_right(1);
-        table.entries[set][..=way].rotate_right(1);
+        let way = set.keys.iter().position(|k| *k == key).unwrap_or(WAYS - 1);
+        set.keys[way] = key;
+        let evicted = set.entries[way].replace(entry);
+        set.keys[..=way].rotate_right(1);
+        set.entries[..=way].rotate_right(1);
         // Series let go of are dropped after the table is released, in case that is heavy.
         drop(table);
         drop((evicted, outgrown));
@@ -134,7 +153,7 @@ mod tests {
     fn the_table_grows_with_the_family_and_stops_at_its_bound() {
         let cache = LookupCache::new();
         cache.insert(1, Arc::new(1), 1);
-        let sets = || cache.threads.get().unwrap().borrow().keys.len();
+        let sets = || cache.threads.get().unwrap().0.borrow().sets.len();
         assert_eq!(sets(), MIN_SETS);
         cache.insert(2, Arc::new(2), 100);
         assert_eq!(sets(), 128);
