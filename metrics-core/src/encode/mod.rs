@@ -107,13 +107,22 @@ impl<'w> Out<'w> {
         }
     }
 
-    /// Appends `v` and a newline, ending a sample line: below 10^7, by one store.
+    /// Ends a sample line: appends the `head_len` (at most four) low bytes of `head`, then `v`
+    /// and a newline. Below 10^7 that is one store when it all fits in eight bytes (a label
+    /// set's close and a value of up to four digits), else two.
     #[inline(always)]
-    pub(crate) fn put_u64_line(&mut self, v: u64) {
+    pub(crate) fn put_line_end(&mut self, head: u64, head_len: usize, v: u64) {
         if v < 10_000_000 {
             let (digits, n) = without_leading_zeros(v);
-            self.put_word(digits | (u64::from(b'\n') << (8 * n)), n + 1);
+            let tail = digits | (u64::from(b'\n') << (8 * n));
+            if head_len + n < 8 {
+                self.put_word(head | (tail << (8 * head_len)), head_len + n + 1);
+            } else {
+                self.put_word(head, head_len);
+                self.put_word(tail, n + 1);
+            }
         } else {
+            self.put_word(head, head_len);
             self.put_u64(v);
             self.put(b"\n");
         }

@@ -166,16 +166,19 @@ pub(crate) fn write_line<L: LabelSet>(
     w.checkpoint()
 }
 
-/// Writes the end of a sample line: the label set's close (at most four bytes, in `close`'s
+/// Writes the end of a sample line: the label set's close (at most three bytes, in `close`'s
 /// low bytes, `close_len` of them), the integer value, the newline.
 #[inline]
 fn put_line_end(w: &mut Out<'_>, close: u64, close_len: usize, v: u64, negative: bool) {
     if negative {
-        w.put_word(close | (u64::from(b'-') << (8 * close_len)), close_len + 1);
+        w.put_line_end(
+            close | (u64::from(b'-') << (8 * close_len)),
+            close_len + 1,
+            v,
+        );
     } else {
-        w.put_word(close, close_len);
+        w.put_line_end(close, close_len, v);
     }
-    w.put_u64_line(v);
 }
 
 /// The `le` label of a histogram bucket.
