@@ -132,6 +132,15 @@ mod tests {
     }
 
     #[test]
+    fn a_set_is_one_cache_line_and_a_table_has_lines_of_its_own() {
+        // What a family caches: one pointer, `None` in its niche.
+        assert_eq!(std::mem::size_of::<Set<Arc<u32>>>(), 64);
+        assert_eq!(std::mem::align_of::<Set<Arc<u32>>>(), 64);
+        assert_eq!(std::mem::align_of::<Own<Arc<u32>>>(), 128);
+        assert_eq!(std::mem::size_of::<Own<Arc<u32>>>(), 128);
+    }
+
+    #[test]
     fn a_full_set_evicts_its_oldest_way() {
         let cache = LookupCache::new();
         // Keys that differ only above the set bits share a set.

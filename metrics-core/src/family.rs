@@ -647,3 +647,19 @@ impl<M: fmt::Debug, L> fmt::Debug for Series<M, L> {
         fmt::Debug::fmt(&**self, f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_series_is_one_thin_pointer_to_its_metric_flags_and_labels() {
+        // One word in the table, the sorted order, the lookup cache and a `Series` handle.
+        assert_eq!(std::mem::size_of::<Option<Shared<Counter>>>(), 8);
+        assert_eq!(std::mem::size_of::<Series<Counter>>(), 8);
+        let series = new_series::<(String, String), _>(("a", "é\""), Counter::new(), false);
+        assert_eq!(series.labels(), b"a\xFF\xC3\xA9\"");
+        assert!(!series.head().plain, "a quote needs escaping");
+        assert!(series.head().is_live());
+    }
+}
