@@ -8,9 +8,7 @@ use std::io::{self, Write};
 
 use serde::ser::{Error as _, Serialize, SerializeMap, SerializeSeq, SerializeStruct, Serializer};
 
-use super::{
-    Out, SeriesWriter, needs_json_escape, write_f64, write_i64_as_f64, write_u64, write_u64_as_f64,
-};
+use super::{Out, SeriesWriter, needs_json_escape, write_f64, write_i64_as_f64, write_u64_as_f64};
 use crate::group::{Descriptor, EncodeMetric, Sorted};
 use crate::histogram::Histogram;
 use crate::metric::Sample;
@@ -145,11 +143,11 @@ fn write_sample(w: &mut Out<'_>, sample: Sample<'_>, scratch: &mut Vec<u64>) -> 
                 w.write_all(if i == 0 { b"[" } else { b",[" })?;
                 write_f64(w, *le, b"null")?;
                 w.write_all(b",")?;
-                write_u64(w, *cumulative)?;
+                w.put_u64(*cumulative);
                 w.write_all(b"]")?;
             }
             w.write_all(b"],\"count\":")?;
-            write_u64(w, count)?;
+            w.put_u64(count);
             w.write_all(b",\"sum\":")?;
             write_f64(w, sum, b"null")?;
             w.write_all(b"}")

@@ -327,12 +327,6 @@ pub(crate) fn write_f64<W: Write + ?Sized>(w: &mut W, v: f64, non_finite: &[u8])
     }
 }
 
-/// Writes an unsigned integer in decimal.
-#[inline]
-pub(crate) fn write_u64<W: Write + ?Sized>(w: &mut W, v: u64) -> io::Result<()> {
-    w.write_all(itoa::Buffer::new().format(v).as_bytes())
-}
-
 /// Integers up to this size are exact as `f64` and written by `serde_json` as `<digits>.0`.
 const EXACT: u64 = 1 << 53;
 

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{Out, SeriesWriter, needs_text_escape, write_f64, write_u64};
+use super::{Out, SeriesWriter, needs_text_escape, write_f64};
 use crate::group::Sorted;
 use crate::label::{self, LabelSet};
 use crate::metric::{MetricKind, Sample};
@@ -42,7 +42,7 @@ pub(crate) fn write(w: &mut Out<'_>, metrics: &Sorted<'_>, flavor: Flavor) -> io
             match sample {
                 Sample::Counter(v) => {
                     prefix.write(w, values)?;
-                    write_u64(w, v)?;
+                    w.put_u64(v);
                 }
                 Sample::Gauge(v) => {
                     prefix.write(w, values)?;
@@ -54,12 +54,12 @@ pub(crate) fn write(w: &mut Out<'_>, metrics: &Sorted<'_>, flavor: Flavor) -> io
                     let bounds = h.buckets().bounds();
                     for (le, cumulative) in bounds.iter().zip(&scratch) {
                         line.start(w, "_bucket", Some(Le::Bound(*le)))?;
-                        write_u64(w, *cumulative)?;
+                        w.put_u64(*cumulative);
                         w.write_all(b"\n")?;
                     }
                     let count = scratch.last().copied().unwrap_or(0);
                     line.start(w, "_bucket", Some(Le::Inf))?;
-                    write_u64(w, count)?;
+                    w.put_u64(count);
                     // OpenMetrics counts `_sum` as counter-like: it may not be negative or NaN,
                     // nor appear beside buckets below zero; `_count` goes only with `_sum`.
                     // Where it may not, the `+Inf` bucket still carries the count.
@@ -71,7 +71,7 @@ pub(crate) fn write(w: &mut Out<'_>, metrics: &Sorted<'_>, flavor: Flavor) -> io
                         write_text_f64(w, sum)?;
                         w.write_all(b"\n")?;
                         line.start(w, "_count", None)?;
-                        write_u64(w, count)?;
+                        w.put_u64(count);
                     }
                 }
             }
@@ -105,8 +105,7 @@ impl Prefix {
         self.separators.clear();
         let Some((first, rest)) = keys.split_first() else {
             self.open.push(b' ');
-            self.close = b"";
-            self.close_word = 0;
+            self.set_close(b"");
             return;
         };
         self.open.push(b'{');
@@ -114,8 +113,15 @@ impl Prefix {
         self.open.extend_from_slice(b"=\"");
         self.separators
             .extend(rest.iter().map(|k| format!("\",{k}=\"").into_bytes()));
-        self.close = b"\"} ";
-        self.close_word = u64::from(u32::from_le_bytes(*b"\"} \0"));
+        self.set_close(b"\"} ");
+    }
+
+    fn set_close(&mut self, close: &'static [u8]) {
+        self.close = close;
+        self.close_word = close
+            .iter()
+            .rev()
+            .fold(0, |word, byte| (word << 8) | u64::from(*byte));
     }
 
     /// Writes everything of a sample line before its value.
