@@ -3,8 +3,9 @@
 //!
 //! Each thread that looks a family up by label values gets its own small four-way
 //! set-associative table, keyed by a digest of the values, that holds a strong reference to the
-//! series found. A hit is checked (the series' own label values, its liveness) before use, so a
-//! stale slot (a removed series, a digest collision) only costs a trip to the family's table.
+//! series found. The family adds its count of removals to the key, so that no entry found before
+//! a removal is found after it; a hit is checked against the series' own label values before
+//! use, so a digest collision only costs a trip to the family's table.
 //! The table grows with the family, up to `MAX_SETS * WAYS` slots (1,024 series, 16 KiB per
 //! thread and family); it keeps at most that many series alive per thread after their removal,
 //! until the slots are reused or the family is dropped.
@@ -74,7 +75,7 @@ impl<T: Send + Sync> LookupCache<T> {
     }
 
     /// Runs `hit` on the entry this thread cached under `key`, if there is one; `hit` checks it
-    /// (its values and liveness) and returns `None` to decline it.
+    /// (its values) and returns `None` to decline it.
     #[inline]
     pub(crate) fn get<R>(&self, key: u64, hit: impl FnOnce(&T) -> Option<R>) -> Option<R> {
         let table = self.threads.get()?.0.try_borrow().ok()?;

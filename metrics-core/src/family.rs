@@ -16,70 +16,59 @@ use crate::gauge::Gauge;
 use crate::histogram::Histogram;
 use crate::label::{self, LabelSet};
 use crate::metric::Metric;
-use crate::sorted::SortedIndex;
+use crate::sorted::{Identity, SortedIndex};
 
-/// The fixed part of a series: its metric and two flags. A series is one allocation, shared by
-/// the family and every [`Series`] handle: its reference count, this, the length of its label
-/// values and the values themselves (see `label::with_packed`).
-struct Head<M> {
-    metric: M,
-    /// Set while the series is not exported: removed, pruned, or (in an enum-labelled family)
-    /// not yet used.
-    hidden: AtomicBool,
-    /// Whether no label value needs escaping in any format, found once at creation so that
-    /// exports copy the values as they are.
-    plain: bool,
-}
+/// A series: its metric, then the packed bytes of its label values (see `label::with_packed`)
+/// and one byte that says whether they are plain. It is one allocation, shared by the family and
+/// every [`Series`] handle: reference count, metric, length, bytes.
+type Shared<M> = ThinArc<M, u8>;
 
-type Shared<M> = ThinArc<Head<M>, u8>;
+/// The last byte of a series whose label values need no escaping in any format, found once at
+/// creation so that exports copy the values as they are.
+const PLAIN: u8 = 1;
 
 /// Creates a series of `metric` with these label values.
-fn new_series<L: LabelSet, M>(values: L::Ref<'_>, metric: M, hidden: bool) -> Shared<M> {
+fn new_series<L: LabelSet, M>(values: L::Ref<'_>, metric: M) -> Shared<M> {
     let plain =
         (0..L::ARITY).all(|i| !encode::needs_json_escape(L::value_of(values, i).as_bytes()));
-    let head = Head {
-        metric,
-        hidden: AtomicBool::new(hidden),
-        plain,
-    };
+    let flag = if plain { PLAIN } else { 0 };
     label::with_packed::<L, _>(values, |packed| {
-        ThinArc::from_header_and_slice(head, packed)
+        let bytes = (0..packed.len() + 1).map(|i| packed.get(i).copied().unwrap_or(flag));
+        ThinArc::from_header_and_iter(metric, bytes)
     })
 }
 
-/// What a series is made of: its fixed part and its packed label values.
+/// What a series is made of.
 trait Parts<M> {
-    fn head(&self) -> &Head<M>;
-    fn labels(&self) -> &[u8];
+    fn metric(&self) -> &M;
+    /// The packed label values, and whether none of them needs escaping.
+    fn labels_and_plain(&self) -> (&[u8], bool);
+
+    /// The packed label values.
+    #[inline(always)]
+    fn labels(&self) -> &[u8] {
+        self.labels_and_plain().0
+    }
 }
 
 impl<M> Parts<M> for Shared<M> {
     #[inline(always)]
-    fn head(&self) -> &Head<M> {
+    fn metric(&self) -> &M {
         &self.header.header
     }
 
     #[inline(always)]
-    fn labels(&self) -> &[u8] {
-        &self.slice
+    fn labels_and_plain(&self) -> (&[u8], bool) {
+        match self.slice.split_last() {
+            Some((flag, labels)) => (labels, *flag == PLAIN),
+            None => (&[], false),
+        }
     }
 }
 
-impl<M> Head<M> {
-    fn is_live(&self) -> bool {
-        !self.hidden.load(Ordering::Relaxed)
-    }
-
-    fn hide(&self) {
-        self.hidden.store(true, Ordering::Relaxed);
-    }
-
-    /// Makes an enum-labelled series visible on first use, without a write when it already is.
-    #[inline]
-    fn show(&self) {
-        if self.hidden.load(Ordering::Relaxed) {
-            self.hidden.store(false, Ordering::Relaxed);
-        }
+impl<M> Identity for Shared<M> {
+    fn identity(&self) -> usize {
+        self.as_ptr().addr()
     }
 }
 
@@ -95,10 +84,15 @@ enum Storage<M: Metric> {
         hasher: foldhash::fast::RandomState,
         /// Recent lookups by label values, per thread; unused by pruning families.
         cache: LookupCache<Shared<M>>,
+        /// Counts the removals from `table`. The cache keys each entry by the count when it was
+        /// found as well, so that an entry found before a removal is never used after it.
+        removals: AtomicU64,
     },
     /// A fixed set of label values (an enum): one slot each, no hashing.
     Dense {
         slots: Box<[Shared<M>]>,
+        /// Whether each slot is exported: from its first use until it is removed.
+        shown: Box<[AtomicBool]>,
         /// Slot indices sorted by label value.
         order: Box<[usize]>,
     },
@@ -143,11 +137,12 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
             Some(n) => {
                 let slots: Box<[Shared<M>]> = (0..n)
                     .filter_map(L::from_dense_index)
-                    .map(|values| new_series::<L, M>(values, M::with_options(&options), true))
+                    .map(|values| new_series::<L, M>(values, M::with_options(&options)))
                     .collect();
                 let mut order: Vec<usize> = (0..slots.len()).collect();
                 order.sort_by(|a, b| label::compare::<L>(slots[*a].labels(), slots[*b].labels()));
                 Storage::Dense {
+                    shown: slots.iter().map(|_| AtomicBool::new(false)).collect(),
                     slots,
                     order: order.into(),
                 }
@@ -157,6 +152,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 order: SortedIndex::new(),
                 hasher: foldhash::fast::RandomState::default(),
                 cache: LookupCache::new(),
+                removals: AtomicU64::new(0),
             },
         };
         Family {
@@ -234,24 +230,24 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     #[inline]
     fn apply<R>(&self, labels: L::Ref<'_>, f: impl Fn(&M) -> R + Copy) -> R {
         match &self.storage {
-            Storage::Dense { slots, .. } => {
-                let entry = slots[L::dense_index(labels)].head();
-                entry.show();
-                f(&entry.metric)
+            Storage::Dense { slots, shown, .. } => {
+                let i = L::dense_index(labels);
+                show(&shown[i]);
+                f(slots[i].metric())
             }
             Storage::Hashed {
                 table,
                 hasher,
                 cache,
+                removals,
                 ..
             } => {
+                // Read before the table: a removal after this makes the key below stale.
+                let key = label::digest::<L>(labels).wrapping_add(removals.load(Ordering::Acquire));
                 // A pruning family counts handles, so this thread may not hold its series.
-                let fingerprint = label::digest::<L>(labels);
                 if !self.prune {
-                    let hit = cache.get(fingerprint, |entry| {
-                        let head = entry.head();
-                        (label::matches::<L>(entry.labels(), labels) && head.is_live())
-                            .then(|| f(&head.metric))
+                    let hit = cache.get(key, |entry| {
+                        label::matches::<L>(entry.labels(), labels).then(|| f(entry.metric()))
                     });
                     if let Some(result) = hit {
                         return result;
@@ -263,23 +259,23 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                     // The entry is kept alive by the table while the read lock is held; the
                     // metric operations are single atomic instructions, never user code.
                     if let Some(entry) = self.find_or_overflow(&table, hasher, hash, labels) {
-                        self.remember(cache, fingerprint, labels, entry, table.len());
-                        return f(&entry.head().metric);
+                        self.remember(cache, key, labels, entry, table.len());
+                        return f(entry.metric());
                     }
                 }
                 let entry = self.insert(hash, labels);
-                self.remember(cache, fingerprint, labels, &entry, self.len());
-                f(&entry.head().metric)
+                self.remember(cache, key, labels, &entry, self.len());
+                f(entry.metric())
             }
         }
     }
 
     fn entry(&self, labels: L::Ref<'_>) -> Shared<M> {
         match &self.storage {
-            Storage::Dense { slots, .. } => {
-                let entry = &slots[L::dense_index(labels)];
-                entry.head().show();
-                entry.clone()
+            Storage::Dense { slots, shown, .. } => {
+                let i = L::dense_index(labels);
+                show(&shown[i]);
+                slots[i].clone()
             }
             Storage::Hashed { table, hasher, .. } => {
                 let hash = label::hash::<L>(hasher, labels);
@@ -291,19 +287,19 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         }
     }
 
-    /// Caches `entry` in this thread for the next lookup of `labels`, unless it stands for other
-    /// values (the overflow series) or the family prunes.
+    /// Caches `entry` in this thread under `key` for the next lookup of `labels`, unless it
+    /// stands for other values (the overflow series) or the family prunes.
     #[cold]
     fn remember(
         &self,
         cache: &LookupCache<Shared<M>>,
-        fingerprint: u64,
+        key: u64,
         labels: L::Ref<'_>,
         entry: &Shared<M>,
         family_len: usize,
     ) {
         if !self.prune && label::matches::<L>(entry.labels(), labels) {
-            cache.insert(fingerprint, entry.clone(), family_len);
+            cache.insert(key, entry.clone(), family_len);
         }
     }
 
@@ -363,7 +359,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 |e| label::hash_packed::<L>(hasher, e.labels()),
             )
             .or_insert_with(|| {
-                let entry = new_series::<L, M>(labels, M::with_options(&self.options), false);
+                let entry = new_series::<L, M>(labels, M::with_options(&self.options));
                 order.push(entry.clone());
                 entry
             });
@@ -372,15 +368,17 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
 
     fn find<R>(&self, labels: L::Ref<'_>, f: impl FnOnce(&M) -> R) -> Option<R> {
         match &self.storage {
-            Storage::Dense { slots, .. } => {
-                let entry = slots[L::dense_index(labels)].head();
-                entry.is_live().then(|| f(&entry.metric))
+            Storage::Dense { slots, shown, .. } => {
+                let i = L::dense_index(labels);
+                shown[i]
+                    .load(Ordering::Relaxed)
+                    .then(|| f(slots[i].metric()))
             }
             Storage::Hashed { table, hasher, .. } => {
                 let hash = label::hash::<L>(hasher, labels);
                 read(table)
                     .find(hash, |e| label::matches::<L>(e.labels(), labels))
-                    .map(|e| f(&e.head().metric))
+                    .map(|e| f(e.metric()))
             }
         }
     }
@@ -392,29 +390,28 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     /// exported until its next update, and keeps its value.
     pub fn remove(&self, labels: L::Ref<'_>) -> bool {
         match &self.storage {
-            Storage::Dense { slots, .. } => {
-                let entry = slots[L::dense_index(labels)].head();
-                let was_live = entry.is_live();
-                entry.hide();
-                was_live
+            Storage::Dense { shown, .. } => {
+                shown[L::dense_index(labels)].swap(false, Ordering::Relaxed)
             }
             Storage::Hashed {
                 table,
                 order,
                 hasher,
+                removals,
                 ..
             } => {
                 let hash = label::hash::<L>(hasher, labels);
                 let mut table = table.write().unwrap_or_else(PoisonError::into_inner);
-                match table.find_entry(hash, |e| label::matches::<L>(e.labels(), labels)) {
-                    Ok(entry) => {
-                        let (entry, _) = entry.remove();
-                        entry.head().hide();
-                        order.mark_stale();
-                        true
-                    }
-                    Err(_) => false,
-                }
+                let Ok(entry) = table.find_entry(hash, |e| label::matches::<L>(e.labels(), labels))
+                else {
+                    return false;
+                };
+                let (entry, _) = entry.remove();
+                removals.fetch_add(1, Ordering::Release);
+                order.remove([entry]);
+                drop(table);
+                order.tidy(compare::<L, M>);
+                true
             }
         }
     }
@@ -422,15 +419,21 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     /// Removes every series.
     pub fn clear(&self) {
         match &self.storage {
-            Storage::Dense { slots, .. } => slots.iter().for_each(|e| e.head().hide()),
-            Storage::Hashed { table, order, .. } => {
-                // Dropped after the lock is released: freeing many series must not stall
-                // updates.
-                let old =
-                    std::mem::take(&mut *table.write().unwrap_or_else(PoisonError::into_inner));
-                old.iter().for_each(|e| e.head().hide());
-                order.clear();
-                drop(old);
+            Storage::Dense { shown, .. } => {
+                shown.iter().for_each(|s| s.store(false, Ordering::Relaxed))
+            }
+            Storage::Hashed {
+                table,
+                order,
+                removals,
+                ..
+            } => {
+                let mut table = table.write().unwrap_or_else(PoisonError::into_inner);
+                removals.fetch_add(1, Ordering::Release);
+                order.remove(std::mem::take(&mut *table));
+                // The series are freed by the next scrape, or here: not under the lock.
+                drop(table);
+                order.tidy(compare::<L, M>);
             }
         }
     }
@@ -438,7 +441,13 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     /// Removes, in a pruning family, every series that no [`Series`] handle holds; returns how
     /// many. Exports do this by themselves.
     pub fn sweep(&self) -> usize {
-        let Storage::Hashed { table, order, .. } = &self.storage else {
+        let Storage::Hashed {
+            table,
+            order,
+            removals,
+            ..
+        } = &self.storage
+        else {
             return 0;
         };
         if !self.prune {
@@ -451,20 +460,14 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         }
         // Under the write lock no lookup can clone an entry, so a count of `FAMILY_REFS` means
         // that no handle exists nor can appear.
-        let mut removed = 0;
-        table
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|e| {
-                let keep = !unheld(e);
-                if !keep {
-                    e.head().hide();
-                    removed += 1;
-                }
-                keep
-            });
-        order.mark_stale();
-        removed
+        let mut table = table.write().unwrap_or_else(PoisonError::into_inner);
+        let removed: Vec<Shared<M>> = table.extract_if(|e| unheld(e)).collect();
+        removals.fetch_add(1, Ordering::Release);
+        let count = removed.len();
+        order.remove(removed);
+        drop(table);
+        order.tidy(compare::<L, M>);
+        count
     }
 
     /// Whether a series with these label values exists.
@@ -475,7 +478,9 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     /// The number of series.
     pub fn len(&self) -> usize {
         match &self.storage {
-            Storage::Dense { slots, .. } => slots.iter().filter(|e| e.head().is_live()).count(),
+            Storage::Dense { shown, .. } => {
+                shown.iter().filter(|s| s.load(Ordering::Relaxed)).count()
+            }
             Storage::Hashed { table, .. } => read(table).len(),
         }
     }
@@ -504,24 +509,36 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         mut f: impl FnMut(&[u8], bool, &M) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut each = |e: &Shared<M>| {
-            let head = e.head();
-            f(e.labels(), head.plain, &head.metric)
+            let (labels, plain) = e.labels_and_plain();
+            f(labels, plain, e.metric())
         };
         match &self.storage {
-            Storage::Dense { slots, order } => order
+            Storage::Dense {
+                slots,
+                shown,
+                order,
+            } => order
                 .iter()
-                .map(|i| &slots[*i])
-                .filter(|e| e.head().is_live())
-                .try_for_each(each),
+                .filter(|i| shown[**i].load(Ordering::Relaxed))
+                .try_for_each(|i| each(&slots[*i])),
             Storage::Hashed { order, .. } => {
                 self.sweep();
-                order.for_each(
-                    |e| e.head().is_live(),
-                    |a, b| label::compare::<L>(a.labels(), b.labels()),
-                    &mut each,
-                )
+                order.for_each(compare::<L, M>, &mut each)
             }
         }
+    }
+}
+
+/// The order in which series are listed: by their label values.
+fn compare<L: LabelSet, M>(a: &Shared<M>, b: &Shared<M>) -> std::cmp::Ordering {
+    label::compare::<L>(a.labels(), b.labels())
+}
+
+/// Marks a slot of an enum-labelled family shown, without a write when it already is.
+#[inline]
+fn show(shown: &AtomicBool) {
+    if !shown.load(Ordering::Relaxed) {
+        shown.store(true, Ordering::Relaxed);
     }
 }
 
@@ -629,7 +646,7 @@ impl<M, L> Deref for Series<M, L> {
 
     #[inline]
     fn deref(&self) -> &M {
-        &self.entry.head().metric
+        self.entry.metric()
     }
 }
 
@@ -653,13 +670,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_series_is_one_thin_pointer_to_its_metric_flags_and_labels() {
+    fn a_series_is_one_thin_pointer_to_its_metric_and_labels() {
         // One word in the table, the sorted order, the lookup cache and a `Series` handle.
         assert_eq!(std::mem::size_of::<Option<Shared<Counter>>>(), 8);
         assert_eq!(std::mem::size_of::<Series<Counter>>(), 8);
-        let series = new_series::<(String, String), _>(("a", "é\""), Counter::new(), false);
+        // The counter is all of the fixed part: no flag beside it takes a word.
+        assert_eq!(
+            std::mem::size_of_val(&new_series::<String, _>("", Counter::new()).header),
+            16
+        );
+        let series = new_series::<(String, String), _>(("a", "é\""), Counter::new());
+        series.metric().inc_by(3);
+        assert_eq!(series.metric().get(), 3);
         assert_eq!(series.labels(), b"a\xFF\xC3\xA9\"");
-        assert!(!series.head().plain, "a quote needs escaping");
-        assert!(series.head().is_live());
+        assert!(!series.labels_and_plain().1, "a quote needs escaping");
+        let plain = new_series::<String, _>("smtp_client", Counter::new());
+        assert_eq!(plain.labels(), b"smtp_client");
+        assert!(plain.labels_and_plain().1);
+        let empty = new_series::<String, _>("", Counter::new());
+        assert_eq!(empty.labels(), b"");
+        assert!(empty.labels_and_plain().1);
     }
 }

@@ -185,6 +185,11 @@ impl<M: Metric, L: LabelSet> EncodeMetric for Family<M, L> {
         if M::KIND == MetricKind::Histogram {
             return None;
         }
+        if let Some(mut line) = w.text_lines::<L>() {
+            return Some(self.for_each_sorted_series(|labels, plain, metric| {
+                line(labels, plain, metric.sample())
+            }));
+        }
         Some(self.for_each_sorted_series(|labels, plain, metric| {
             w.series::<L>(labels, plain, metric.sample())
         }))

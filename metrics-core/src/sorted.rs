@@ -2,82 +2,92 @@
 //!
 //! Sorting a million series on every scrape would cost more than writing them. The index keeps
 //! the sorted list; series created since the last scrape wait in `pending` and are merged in, in
-//! place, by the next scrape; removed series are dropped from the list by the scrape after their
-//! removal. Updates of existing series never touch the index.
+//! place, by the next scrape; removed series wait in `removed` and are dropped from the list by
+//! the next scrape, and left out by any scrape before. Updates of existing series never touch the
+//! index.
 
 use std::cmp::Ordering;
 use std::sync::PoisonError;
 
 // Model-checked with loom: `RUSTFLAGS="--cfg loom" cargo test -p meterstick-core --lib loom`.
 #[cfg(loom)]
-use loom::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
-#[cfg(loom)]
-use loom::sync::{Mutex, RwLock};
+use loom::sync::{Mutex, MutexGuard, RwLock};
 #[cfg(not(loom))]
-use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
-#[cfg(not(loom))]
-use std::sync::{Mutex, RwLock};
+use std::sync::{Mutex, MutexGuard, RwLock};
+
+/// How many removed items may wait for a scrape before `tidy` applies them.
+const TIDY_AFTER: usize = 4096;
+
+/// Tells items apart: two items held at once have the same identity only if they are the same
+/// item (for a series, its address).
+pub(crate) trait Identity {
+    fn identity(&self) -> usize;
+}
 
 pub(crate) struct SortedIndex<T> {
     sorted: RwLock<Vec<T>>,
     pending: Mutex<Vec<T>>,
-    stale: AtomicBool,
+    /// Items removed since the last refresh. Holding them keeps their identities from being
+    /// reused by new items until they are dropped from the list.
+    removed: Mutex<Vec<T>>,
 }
 
-impl<T: Clone> SortedIndex<T> {
+impl<T: Clone + Identity> SortedIndex<T> {
     pub(crate) fn new() -> Self {
         SortedIndex {
             sorted: RwLock::new(Vec::new()),
             pending: Mutex::new(Vec::new()),
-            stale: AtomicBool::new(false),
+            removed: Mutex::new(Vec::new()),
         }
     }
 
     /// Adds a new item; it is listed from the next `for_each` on.
     pub(crate) fn push(&self, item: T) {
-        self.pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(item);
+        lock(&self.pending).push(item);
     }
 
-    /// Notes that some items are no longer live, so the next `for_each` drops them.
-    pub(crate) fn mark_stale(&self) {
-        self.stale.store(true, AtomicOrdering::Relaxed);
+    /// Removes items pushed before; they are not listed from the next `for_each` on.
+    pub(crate) fn remove(&self, items: impl IntoIterator<Item = T>) {
+        lock(&self.removed).extend(items);
     }
 
-    /// Forgets every item.
-    pub(crate) fn clear(&self) {
-        let pending =
-            std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner));
-        let sorted =
-            std::mem::take(&mut *self.sorted.write().unwrap_or_else(PoisonError::into_inner));
-        drop((pending, sorted));
+    /// Applies the removals now if many wait and no scrape is reading, so that an index that
+    /// is never scraped does not hold on to every item ever removed.
+    pub(crate) fn tidy(&self, cmp: impl Fn(&T, &T) -> Ordering) {
+        if lock(&self.removed).len() < TIDY_AFTER {
+            return;
+        }
+        if let Ok(mut sorted) = self.sorted.try_write() {
+            self.refresh(&mut sorted, &cmp);
+        }
     }
 
-    /// Calls `f` on every live item in `cmp` order.
+    /// Calls `f` on every item pushed and not removed, in `cmp` order.
     ///
     /// The list is brought up to date first if no other scrape is reading it; otherwise the
-    /// items created since are sorted apart and merged in on the fly, so a slow reader never
-    /// makes another wait.
+    /// items created since are sorted apart and merged in on the fly, and the items removed
+    /// since are skipped, so a slow reader never makes another wait.
     pub(crate) fn for_each<E>(
         &self,
-        live: impl Fn(&T) -> bool,
         cmp: impl Fn(&T, &T) -> Ordering,
         mut f: impl FnMut(&T) -> Result<(), E>,
     ) -> Result<(), E> {
         if let Ok(mut sorted) = self.sorted.try_write() {
-            self.refresh(&mut sorted, &live, &cmp);
+            self.refresh(&mut sorted, &cmp);
         }
         let sorted = self.sorted.read().unwrap_or_else(PoisonError::into_inner);
-        let mut late: Vec<T> = self
-            .pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        // Empty, and not allocated, unless items were removed while another scrape read.
+        let removed = identities(&lock(&self.removed));
+        let live = |t: &T| removed.is_empty() || removed.binary_search(&t.identity()).is_err();
+        let mut late: Vec<T> = lock(&self.pending)
             .iter()
             .filter(|t| live(t))
             .cloned()
             .collect();
+        if late.is_empty() && removed.is_empty() {
+            // Every scrape but one racing an insert or a removal.
+            return sorted.iter().try_for_each(f);
+        }
         late.sort_unstable_by(&cmp);
         let mut late = late.iter().peekable();
         for item in sorted.iter().filter(|t| live(t)) {
@@ -89,25 +99,36 @@ impl<T: Clone> SortedIndex<T> {
         late.try_for_each(f)
     }
 
-    /// Drops dead items and merges the pending ones into `sorted`, in place.
-    fn refresh(
-        &self,
-        sorted: &mut Vec<T>,
-        live: &impl Fn(&T) -> bool,
-        cmp: &impl Fn(&T, &T) -> Ordering,
-    ) {
-        if self.stale.swap(false, AtomicOrdering::Relaxed) {
+    /// Drops the removed items and merges the pending ones into `sorted`, in place.
+    fn refresh(&self, sorted: &mut Vec<T>, cmp: &impl Fn(&T, &T) -> Ordering) {
+        // Removed before pending: an item is always pushed before it is removed, so every item
+        // taken here from `removed` is in `sorted` or in the `pending` taken next.
+        let removed = std::mem::take(&mut *lock(&self.removed));
+        let mut new = std::mem::take(&mut *lock(&self.pending));
+        if !removed.is_empty() {
+            let dead = identities(&removed);
+            let live = |t: &T| dead.binary_search(&t.identity()).is_err();
             sorted.retain(live);
+            new.retain(live);
         }
-        let mut new =
-            std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner));
-        new.retain(live);
+        drop(removed);
         if new.is_empty() {
             return;
         }
         new.sort_unstable_by(cmp);
         merge_into(sorted, new, cmp);
     }
+}
+
+/// The identities of `items`, sorted for `binary_search`.
+fn identities<T: Identity>(items: &[T]) -> Vec<usize> {
+    let mut ids: Vec<usize> = items.iter().map(Identity::identity).collect();
+    ids.sort_unstable();
+    ids
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Merges sorted `new` into sorted `sorted` from the back, moving each old item at most once
@@ -133,12 +154,18 @@ fn merge_into<T: Clone>(sorted: &mut Vec<T>, new: Vec<T>, cmp: &impl Fn(&T, &T) 
     }
 }
 
-/// The live items of `index`, in order, as a scrape sees them.
 #[cfg(test)]
-fn collect(index: &SortedIndex<u32>, live: impl Fn(&u32) -> bool) -> Vec<u32> {
+impl Identity for u32 {
+    fn identity(&self) -> usize {
+        *self as usize
+    }
+}
+
+/// The items of `index`, in order, as a scrape sees them.
+#[cfg(test)]
+fn collect(index: &SortedIndex<u32>) -> Vec<u32> {
     let mut out = Vec::new();
     let result = index.for_each(
-        live,
         |a, b| a.cmp(b),
         |x| {
             out.push(*x);
@@ -161,42 +188,68 @@ mod tests {
         for x in [5, 1, 9] {
             index.push(x);
         }
-        assert_eq!(collect(&index, |_| true), [1, 5, 9]);
-        for x in [7, 0, 10, 5] {
+        assert_eq!(collect(&index), [1, 5, 9]);
+        for x in [7, 0, 10, 6] {
             index.push(x);
         }
-        assert_eq!(collect(&index, |_| true), [0, 1, 5, 5, 7, 9, 10]);
-        assert_eq!(*index.sorted.read().unwrap(), [0, 1, 5, 5, 7, 9, 10]);
+        assert_eq!(collect(&index), [0, 1, 5, 6, 7, 9, 10]);
+        assert_eq!(*index.sorted.read().unwrap(), [0, 1, 5, 6, 7, 9, 10]);
     }
 
     #[test]
-    fn drops_dead_items_once_marked_stale() {
+    fn drops_removed_items_listed_or_pending() {
         let index = SortedIndex::new();
         for x in 0..10 {
             index.push(x);
         }
-        assert_eq!(collect(&index, |_| true).len(), 10);
-        index.mark_stale();
-        assert_eq!(collect(&index, |x| x % 2 == 0), [0, 2, 4, 6, 8]);
+        assert_eq!(collect(&index).len(), 10);
+        index.push(11);
+        index.remove((1..12).step_by(2));
+        assert_eq!(collect(&index), [0, 2, 4, 6, 8]);
         assert_eq!(index.sorted.read().unwrap().len(), 5);
+        assert!(index.removed.lock().unwrap().is_empty());
+        index.remove(0..10);
+        assert!(collect(&index).is_empty());
+        assert!(index.sorted.read().unwrap().is_empty());
     }
 
     #[test]
-    fn a_reader_in_progress_sees_new_items_merged_on_the_fly() {
+    fn tidy_applies_many_waiting_removals_without_a_scrape() {
+        let index = SortedIndex::new();
+        let n = TIDY_AFTER as u32;
+        (0..n + 2).for_each(|x| index.push(x));
+        index.remove(0..n - 1);
+        index.tidy(u32::cmp);
+        assert_eq!(
+            index.removed.lock().unwrap().len(),
+            TIDY_AFTER - 1,
+            "too few to tidy"
+        );
+        index.remove([n - 1]);
+        index.tidy(u32::cmp);
+        assert!(index.removed.lock().unwrap().is_empty());
+        assert!(index.pending.lock().unwrap().is_empty());
+        assert_eq!(*index.sorted.read().unwrap(), [n, n + 1]);
+    }
+
+    #[test]
+    fn a_reader_in_progress_sees_new_items_merged_and_removed_ones_skipped() {
         let index = SortedIndex::new();
         for x in [2, 4, 6] {
             index.push(x);
         }
-        assert_eq!(collect(&index, |_| true), [2, 4, 6]);
+        assert_eq!(collect(&index), [2, 4, 6]);
         let held = index.sorted.read().unwrap();
         for x in [5, 1, 7] {
             index.push(x);
         }
+        index.remove([4, 7]);
         // The list cannot be refreshed while `held` reads it, yet the output is complete.
-        assert_eq!(collect(&index, |_| true), [1, 2, 4, 5, 6, 7]);
+        assert_eq!(collect(&index), [1, 2, 5, 6]);
         drop(held);
-        assert_eq!(collect(&index, |_| true), [1, 2, 4, 5, 6, 7]);
+        assert_eq!(collect(&index), [1, 2, 5, 6]);
         assert!(index.pending.lock().unwrap().is_empty());
+        assert!(index.removed.lock().unwrap().is_empty());
     }
 
     #[test]
@@ -219,30 +272,14 @@ mod tests {
             assert_eq!(old, expected);
         }
     }
-
-    #[test]
-    fn clear_forgets_everything() {
-        let index = SortedIndex::new();
-        index.push(1);
-        assert_eq!(collect(&index, |_| true), [1]);
-        index.push(2);
-        index.clear();
-        assert!(collect(&index, |_| true).is_empty());
-    }
 }
 
 /// Every interleaving of a scrape with inserts, removals and another scrape: the scrape lists
-/// each live item once, in order, and nothing is lost for the next one.
+/// each item present once, in order, and nothing is lost for the next one.
 #[cfg(all(test, loom))]
 mod loom_tests {
     use super::*;
     use loom::sync::Arc;
-    use loom::sync::atomic::AtomicUsize;
-
-    fn scrape(index: &SortedIndex<u32>, dead: &AtomicUsize) -> Vec<u32> {
-        let dead = dead.load(AtomicOrdering::SeqCst) as u32;
-        super::collect(index, |x| *x != dead)
-    }
 
     fn sorted_and_distinct(items: &[u32]) -> bool {
         items.windows(2).all(|w| w[0] < w[1])
@@ -252,24 +289,21 @@ mod loom_tests {
     fn loom_a_scrape_racing_inserts_and_a_removal() {
         loom::model(|| {
             let index = Arc::new(SortedIndex::new());
-            // `u32::MAX` stands for "nothing removed yet".
-            let dead = Arc::new(AtomicUsize::new(u32::MAX as usize));
             index.push(5u32);
             index.push(2);
             let writer = {
-                let (index, dead) = (index.clone(), dead.clone());
+                let index = index.clone();
                 loom::thread::spawn(move || {
                     index.push(9);
-                    dead.store(5, AtomicOrdering::SeqCst);
-                    index.mark_stale();
+                    index.remove([5]);
                     index.push(1);
                 })
             };
-            let seen = scrape(&index, &dead);
+            let seen = collect(&index);
             assert!(sorted_and_distinct(&seen), "{seen:?}");
             assert!(seen.contains(&2), "{seen:?}");
             writer.join().unwrap();
-            assert_eq!(scrape(&index, &dead), [1, 2, 9]);
+            assert_eq!(collect(&index), [1, 2, 9]);
         });
     }
 
@@ -277,21 +311,40 @@ mod loom_tests {
     fn loom_two_scrapes_and_an_insert() {
         loom::model(|| {
             let index = Arc::new(SortedIndex::new());
-            let dead = Arc::new(AtomicUsize::new(u32::MAX as usize));
             index.push(3u32);
             let other = {
-                let (index, dead) = (index.clone(), dead.clone());
-                loom::thread::spawn(move || scrape(&index, &dead))
+                let index = index.clone();
+                loom::thread::spawn(move || collect(&index))
             };
             index.push(1);
-            let mine = scrape(&index, &dead);
+            let mine = collect(&index);
             let theirs = other.join().unwrap();
             for seen in [&mine, &theirs] {
                 assert!(sorted_and_distinct(seen), "{seen:?}");
                 assert!(seen.contains(&3), "{seen:?}");
             }
             assert_eq!(mine, [1, 3]);
-            assert_eq!(scrape(&index, &dead), [1, 3]);
+            assert_eq!(collect(&index), [1, 3]);
+        });
+    }
+
+    #[test]
+    fn loom_a_removal_while_another_scrape_reads() {
+        loom::model(|| {
+            let index = Arc::new(SortedIndex::new());
+            index.push(4u32);
+            index.push(8);
+            assert_eq!(collect(&index), [4, 8]);
+            let other = {
+                let index = index.clone();
+                loom::thread::spawn(move || collect(&index))
+            };
+            index.remove([4]);
+            let mine = collect(&index);
+            let theirs = other.join().unwrap();
+            assert_eq!(mine, [8]);
+            assert!(theirs == [4, 8] || theirs == [8], "{theirs:?}");
+            assert_eq!(collect(&index), [8]);
         });
     }
 }

@@ -290,6 +290,21 @@ impl<'o, 'w> SeriesWriter<'o, 'w> {
         self.written
     }
 
+    /// For the text formats, a writer of sample lines that needs no check of the format per
+    /// line.
+    #[inline]
+    pub(crate) fn text_lines<L: LabelSet>(
+        &mut self,
+    ) -> Option<impl FnMut(&[u8], bool, Sample<'_>) -> io::Result<()>> {
+        let SeriesFormat::Text(prefix) = self.format else {
+            return None;
+        };
+        let out = &mut *self.out;
+        Some(move |labels: &[u8], plain, sample: Sample<'_>| {
+            prometheus::write_line::<L>(out, prefix, labels, plain, sample)
+        })
+    }
+
     /// Writes one series: its packed label values (see `label::unpack`), whether none of them
     /// needs escaping, its value. Only counters and gauges come this way: families of
     /// histograms decline the fast path.
