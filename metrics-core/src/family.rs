@@ -508,9 +508,13 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         &self,
         mut f: impl FnMut(&[u8], bool, &M) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut each = |e: &Shared<M>| {
-            let (labels, plain) = e.labels_and_plain();
-            f(labels, plain, e.metric())
+        // The one place `f` is called, so that it is inlined into this loop: runs of series
+        // are handed here, not single series.
+        let mut run = |series: &[Shared<M>]| {
+            series.iter().try_for_each(|e| {
+                let (labels, plain) = e.labels_and_plain();
+                f(labels, plain, e.metric())
+            })
         };
         match &self.storage {
             Storage::Dense {
@@ -520,10 +524,10 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
             } => order
                 .iter()
                 .filter(|i| shown[**i].load(Ordering::Relaxed))
-                .try_for_each(|i| each(&slots[*i])),
+                .try_for_each(|i| run(std::slice::from_ref(&slots[*i]))),
             Storage::Hashed { order, .. } => {
                 self.sweep();
-                order.for_each(compare::<L, M>, &mut each)
+                order.for_each_run(compare::<L, M>, run)
             }
         }
     }

@@ -62,15 +62,16 @@ impl<T: Clone + Identity> SortedIndex<T> {
         }
     }
 
-    /// Calls `f` on every item pushed and not removed, in `cmp` order.
+    /// Calls `f` on every item pushed and not removed, in `cmp` order, a run of items at a
+    /// time: usually all of them in one run, so that the loop over them is the caller's own.
     ///
     /// The list is brought up to date first if no other scrape is reading it; otherwise the
     /// items created since are sorted apart and merged in on the fly, and the items removed
     /// since are skipped, so a slow reader never makes another wait.
-    pub(crate) fn for_each<E>(
+    pub(crate) fn for_each_run<E>(
         &self,
         cmp: impl Fn(&T, &T) -> Ordering,
-        mut f: impl FnMut(&T) -> Result<(), E>,
+        mut f: impl FnMut(&[T]) -> Result<(), E>,
     ) -> Result<(), E> {
         if let Ok(mut sorted) = self.sorted.try_write() {
             self.refresh(&mut sorted, &cmp);
@@ -86,17 +87,17 @@ impl<T: Clone + Identity> SortedIndex<T> {
             .collect();
         if late.is_empty() && removed.is_empty() {
             // Every scrape but one racing an insert or a removal.
-            return sorted.iter().try_for_each(f);
+            return f(&sorted);
         }
         late.sort_unstable_by(&cmp);
         let mut late = late.iter().peekable();
         for item in sorted.iter().filter(|t| live(t)) {
             while let Some(early) = late.next_if(|l| cmp(l, item) == Ordering::Less) {
-                f(early)?;
+                f(std::slice::from_ref(early))?;
             }
-            f(item)?;
+            f(std::slice::from_ref(item))?;
         }
-        late.try_for_each(f)
+        late.try_for_each(|item| f(std::slice::from_ref(item)))
     }
 
     /// Drops the removed items and merges the pending ones into `sorted`, in place.
@@ -165,10 +166,10 @@ impl Identity for u32 {
 #[cfg(test)]
 fn collect(index: &SortedIndex<u32>) -> Vec<u32> {
     let mut out = Vec::new();
-    let result = index.for_each(
+    let result = index.for_each_run(
         |a, b| a.cmp(b),
-        |x| {
-            out.push(*x);
+        |run| {
+            out.extend_from_slice(run);
             Ok::<(), ()>(())
         },
     );
