@@ -141,6 +141,15 @@ impl<'w> Out<'w> {
         self.put(itoa::Buffer::new().format(v).as_bytes());
     }
 
+    /// Appends the first `len` (at most `N`) bytes of `block`, by a copy of all `N`: fixed
+    /// stores, no call.
+    #[inline(always)]
+    pub(crate) fn put_block<const N: usize>(&mut self, block: &[u8; N], len: usize) {
+        let end = self.buf.len() + len.min(N);
+        self.buf.extend_from_slice(block);
+        self.buf.truncate(end);
+    }
+
     /// Appends the first `len` (at most 8) bytes of `word`, lowest first, by one store.
     #[inline(always)]
     pub(crate) fn put_word(&mut self, word: u64, len: usize) {

@@ -91,11 +91,17 @@ pub(crate) fn write(w: &mut Out<'_>, metrics: &Sorted<'_>, flavor: Flavor) -> io
 #[derive(Default)]
 pub(crate) struct Prefix {
     open: Vec<u8>,
+    /// `open` zero-padded to a fixed size, when it fits: copied whole, then cut to length, so
+    /// that the copy is a few fixed stores rather than a call.
+    open_block: Option<[u8; OPEN_BLOCK]>,
     separators: Vec<Vec<u8>>,
     close: &'static [u8],
     /// `close` as a number, its first byte lowest.
     close_word: u64,
 }
+
+/// The longest `name{key="` copied as a fixed block.
+const OPEN_BLOCK: usize = 64;
 
 impl Prefix {
     fn build(&mut self, name: &str, suffix: &str, keys: &[&str]) {
@@ -105,12 +111,18 @@ impl Prefix {
         self.separators.clear();
         let Some((first, rest)) = keys.split_first() else {
             self.open.push(b' ');
+            self.open_block = None;
             self.set_close(b"");
             return;
         };
         self.open.push(b'{');
         self.open.extend_from_slice(first.as_bytes());
         self.open.extend_from_slice(b"=\"");
+        self.open_block = (self.open.len() <= OPEN_BLOCK).then(|| {
+            let mut block = [0; OPEN_BLOCK];
+            block[..self.open.len()].copy_from_slice(&self.open);
+            block
+        });
         self.separators
             .extend(rest.iter().map(|k| format!("\",{k}=\"").into_bytes()));
         self.set_close(b"\"} ");
@@ -151,7 +163,10 @@ pub(crate) fn write_line<L: LabelSet>(
     plain: bool,
     sample: Sample<'_>,
 ) -> io::Result<()> {
-    w.put(&prefix.open);
+    match &prefix.open_block {
+        Some(block) => w.put_block(block, prefix.open.len()),
+        None => w.put(&prefix.open),
+    }
     for (i, value) in label::unpack::<L>(labels).enumerate() {
         if i > 0 {
             if let Some(separator) = prefix.separators.get(i - 1) {
@@ -270,8 +285,9 @@ fn write_label_value<W: Write + ?Sized>(w: &mut W, bytes: &[u8]) -> io::Result<(
 
 #[cfg(test)]
 mod tests {
-    use super::{Prefix, put_line_end};
+    use super::{OPEN_BLOCK, Prefix, put_line_end, write_line};
     use crate::encode::Out;
+    use crate::metric::Sample;
 
     #[test]
     fn line_ends_spell_every_integer_as_the_standard_library_does() {
@@ -314,6 +330,36 @@ mod tests {
         ] {
             let expected = format!("x\"}} {v}\n").into_bytes();
             assert_eq!(line_end(&prefixes[0], v, false), expected);
+        }
+    }
+
+    #[test]
+    fn sample_lines_are_whole_for_names_around_the_fixed_block() {
+        // `name{k="` from far below the block's size to past it; two keys, one value escaped.
+        for name_len in [1, 40, 55, 56, 57, 58, 63, 64, 65, 100] {
+            let name = "n".repeat(name_len);
+            let mut prefix = Prefix::default();
+            prefix.build(&name, "_total", &["k", "q"]);
+            assert_eq!(
+                prefix.open_block.is_some(),
+                prefix.open.len() <= OPEN_BLOCK,
+                "{name_len}"
+            );
+            let mut out = Out::to_vec(b"# before\n".to_vec());
+            for (labels, plain, v) in [(&b"a\xFFb"[..], true, 7), (b"\"\xFF", false, 12_345)] {
+                write_line::<(String, String)>(
+                    &mut out,
+                    &prefix,
+                    labels,
+                    plain,
+                    Sample::Counter(v),
+                )
+                .unwrap();
+            }
+            let expected = format!(
+                "# before\n{name}_total{{k=\"a\",q=\"b\"}} 7\n{name}_total{{k=\"\\\"\",q=\"\"}} 12345\n"
+            );
+            assert_eq!(String::from_utf8(out.into_vec()).unwrap(), expected);
         }
     }
 }
