@@ -14,40 +14,36 @@ use crate::counter::Counter;
 use crate::encode;
 use crate::gauge::Gauge;
 use crate::histogram::Histogram;
-use crate::label::{self, LabelSet};
+use crate::label::{self, LabelSet, Stored};
 use crate::metric::Metric;
 use crate::sorted::{Identity, SortedIndex};
 
 /// A series: its metric, then the packed bytes of its label values (see `label::with_packed`)
-/// and one byte that says whether they are plain. It is one allocation, shared by the family and
-/// every [`Series`] handle: reference count, metric, length, bytes.
+/// in the form `label::stored` gives them, which says too whether they are plain. It is one
+/// allocation, shared by the family and every [`Series`] handle: reference count, metric,
+/// length, bytes.
 type Shared<M> = ThinArc<M, u8>;
-
-/// The last byte of a series whose label values need no escaping in any format, found once at
-/// creation so that exports copy the values as they are.
-const PLAIN: u8 = 1;
 
 /// Creates a series of `metric` with these label values.
 fn new_series<L: LabelSet, M>(values: L::Ref<'_>, metric: M) -> Shared<M> {
+    // Found once here, so that exports copy plain values as they are.
     let plain =
         (0..L::ARITY).all(|i| !encode::needs_json_escape(L::value_of(values, i).as_bytes()));
-    let flag = if plain { PLAIN } else { 0 };
     label::with_packed::<L, _>(values, |packed| {
-        let bytes = (0..packed.len() + 1).map(|i| packed.get(i).copied().unwrap_or(flag));
-        ThinArc::from_header_and_iter(metric, bytes)
+        ThinArc::from_header_and_iter(metric, label::stored(packed, plain))
     })
 }
 
 /// What a series is made of.
 trait Parts<M> {
     fn metric(&self) -> &M;
-    /// The packed label values, and whether none of them needs escaping.
-    fn labels_and_plain(&self) -> (&[u8], bool);
+    /// The label values as the series keeps them.
+    fn stored(&self) -> Stored<'_>;
 
     /// The packed label values.
     #[inline(always)]
     fn labels(&self) -> &[u8] {
-        self.labels_and_plain().0
+        self.stored().packed()
     }
 }
 
@@ -58,11 +54,8 @@ impl<M> Parts<M> for Shared<M> {
     }
 
     #[inline(always)]
-    fn labels_and_plain(&self) -> (&[u8], bool) {
-        match self.slice.split_last() {
-            Some((flag, labels)) => (labels, *flag == PLAIN),
-            None => (&[], false),
-        }
+    fn stored(&self) -> Stored<'_> {
+        Stored::read(&self.slice)
     }
 }
 
@@ -496,26 +489,21 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         &self,
         mut f: impl FnMut(&[&str], &M) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.for_each_sorted_series(|labels, _, metric| {
-            label::with_values::<L, _>(labels, |values| f(values, metric))
+        self.for_each_sorted_series(|labels, metric| {
+            label::with_values::<L, _>(labels.packed(), |values| f(values, metric))
         })
     }
 
-    /// As [`Family::for_each_sorted`], with each series' label values packed as they are kept
-    /// (see `label::unpack`), and whether none of them needs escaping.
+    /// As [`Family::for_each_sorted`], with each series' label values as the series keeps them.
     #[inline]
     pub(crate) fn for_each_sorted_series<E>(
         &self,
-        mut f: impl FnMut(&[u8], bool, &M) -> Result<(), E>,
+        mut f: impl FnMut(Stored<'_>, &M) -> Result<(), E>,
     ) -> Result<(), E> {
         // The one place `f` is called, so that it is inlined into this loop: runs of series
         // are handed here, not single series.
-        let mut run = |series: &[Shared<M>]| {
-            series.iter().try_for_each(|e| {
-                let (labels, plain) = e.labels_and_plain();
-                f(labels, plain, e.metric())
-            })
-        };
+        let mut run =
+            |series: &[Shared<M>]| series.iter().try_for_each(|e| f(e.stored(), e.metric()));
         match &self.storage {
             Storage::Dense {
                 slots,
@@ -687,12 +675,12 @@ mod tests {
         series.metric().inc_by(3);
         assert_eq!(series.metric().get(), 3);
         assert_eq!(series.labels(), b"a\xFF\xC3\xA9\"");
-        assert!(!series.labels_and_plain().1, "a quote needs escaping");
+        assert!(!series.stored().plain(), "a quote needs escaping");
         let plain = new_series::<String, _>("smtp_client", Counter::new());
         assert_eq!(plain.labels(), b"smtp_client");
-        assert!(plain.labels_and_plain().1);
+        assert!(plain.stored().plain());
         let empty = new_series::<String, _>("", Counter::new());
         assert_eq!(empty.labels(), b"");
-        assert!(empty.labels_and_plain().1);
+        assert!(empty.stored().plain());
     }
 }

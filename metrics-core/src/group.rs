@@ -186,13 +186,11 @@ impl<M: Metric, L: LabelSet> EncodeMetric for Family<M, L> {
             return None;
         }
         if let Some(mut line) = w.text_lines::<L>() {
-            return Some(self.for_each_sorted_series(|labels, plain, metric| {
-                line(labels, plain, metric.sample())
-            }));
+            return Some(
+                self.for_each_sorted_series(|labels, metric| line(labels, metric.sample())),
+            );
         }
-        Some(self.for_each_sorted_series(|labels, plain, metric| {
-            w.series::<L>(labels, plain, metric.sample())
-        }))
+        Some(self.for_each_sorted_series(|labels, metric| w.series::<L>(labels, metric.sample())))
     }
 }
 

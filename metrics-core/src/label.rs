@@ -191,6 +191,66 @@ pub(crate) fn with_packed<L: LabelSet, R>(values: L::Ref<'_>, f: impl FnOnce(&[u
     f(&packed)
 }
 
+/// A series keeps its packed values padded to a whole number of blocks of this many bytes, so
+/// that an export can copy them in one fixed-size copy, with no call. The padding costs no
+/// memory: a series' allocation is a whole number of 8-byte words anyway.
+pub(crate) const BLOCK: usize = 8;
+
+/// The bytes a series keeps for its packed values: the values, zeros up to one byte short of a
+/// whole number of blocks, then one byte holding the number of zeros (times two) and, in its
+/// lowest bit, whether the values are plain (need no escaping in any format).
+pub(crate) fn stored(packed: &[u8], plain: bool) -> impl ExactSizeIterator<Item = u8> + '_ {
+    let total = (packed.len() + 1).next_multiple_of(BLOCK);
+    let padding = total - 1 - packed.len();
+    let last = ((padding as u8) << 1) | u8::from(plain);
+    (0..total).map(move |i| match packed.get(i) {
+        Some(byte) => *byte,
+        None if i + 1 < total => 0,
+        None => last,
+    })
+}
+
+/// The label values of a series as it keeps them (see [`stored`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Stored<'a> {
+    bytes: &'a [u8],
+    len: usize,
+    plain: bool,
+}
+
+impl<'a> Stored<'a> {
+    /// Reads the form [`stored`] writes.
+    #[inline(always)]
+    pub(crate) fn read(bytes: &'a [u8]) -> Self {
+        let last = bytes.last().copied().unwrap_or(0);
+        let len = bytes.len().saturating_sub(1 + usize::from(last >> 1));
+        Stored {
+            bytes,
+            len,
+            plain: last & 1 == 1,
+        }
+    }
+
+    /// The packed values.
+    #[inline(always)]
+    pub(crate) fn packed(self) -> &'a [u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+
+    /// Whether no value needs escaping.
+    #[inline(always)]
+    pub(crate) fn plain(self) -> bool {
+        self.plain
+    }
+
+    /// The packed values and what follows them, a whole number of blocks: `packed` is their
+    /// first `packed().len()` bytes.
+    #[inline(always)]
+    pub(crate) fn blocks(self) -> &'a [u8] {
+        self.bytes
+    }
+}
+
 /// The values of a packed series, in key order.
 #[inline]
 pub(crate) fn unpack<L: LabelSet>(packed: &[u8]) -> impl Iterator<Item = &[u8]> {
@@ -273,6 +333,33 @@ pub(crate) fn with_values<L: LabelSet, R>(packed: &[u8], f: impl FnOnce(&[&str])
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stored_form_gives_back_the_values_and_costs_no_word_more() {
+        for len in 0..70usize {
+            let packed: Vec<u8> = (0..len)
+                .map(|i| {
+                    if i % 5 == 4 {
+                        SEPARATOR
+                    } else {
+                        b'a' + i as u8 % 26
+                    }
+                })
+                .collect();
+            for plain in [true, false] {
+                let bytes: Vec<u8> = stored(&packed, plain).collect();
+                // Whole blocks, the fewest that hold the values and one byte more: as many
+                // 8-byte words as the allocation takes anyway.
+                assert_eq!(bytes.len(), (len + 1).next_multiple_of(BLOCK), "{len}");
+                let read = Stored::read(&bytes);
+                assert_eq!(read.packed(), packed, "{len}");
+                assert_eq!(read.plain(), plain, "{len}");
+                assert_eq!(read.blocks(), bytes, "{len}");
+            }
+        }
+        let empty = Stored::read(&[]);
+        assert!(empty.packed().is_empty() && !empty.plain());
+    }
 
     #[test]
     fn bytes_eq_agrees_with_eq() {

@@ -45,7 +45,7 @@ impl Format {
 
 use std::io::{self, Write};
 
-use crate::label::{self, LabelSet};
+use crate::label::{self, LabelSet, Stored};
 use crate::metric::Sample;
 
 /// How much output is gathered before it is handed to the writer in one call.
@@ -139,6 +139,31 @@ impl<'w> Out<'w> {
     #[cold]
     fn put_long(&mut self, v: u64) {
         self.put(itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    /// Appends the first `len` bytes of `blocks`, the label values of a series as
+    /// `label::Stored` gives them (`len` in the last block), by fixed-size copies of them all:
+    /// up to 56 bytes, one or two copies of a few stores each, no call.
+    #[inline(always)]
+    pub(crate) fn put_blocks(&mut self, blocks: &[u8], len: usize) {
+        debug_assert!(len <= blocks.len());
+        let end = self.buf.len() + len;
+        let (wide, rest) = blocks.split_at(blocks.len() & !15);
+        if let Ok(one) = <&[u8; 16]>::try_from(wide) {
+            self.buf.extend_from_slice(one);
+        } else if let Ok(two) = <&[u8; 32]>::try_from(wide) {
+            self.buf.extend_from_slice(two);
+        } else if let Ok(three) = <&[u8; 48]>::try_from(wide) {
+            self.buf.extend_from_slice(three);
+        } else {
+            self.buf.extend_from_slice(wide);
+        }
+        if let Ok(word) = <&[u8; 8]>::try_from(rest) {
+            self.buf.extend_from_slice(word);
+        } else if !rest.is_empty() {
+            self.buf.extend_from_slice(rest);
+        }
+        self.buf.truncate(end);
     }
 
     /// Appends the first `len` (at most `N`) bytes of `block`, by a copy of all `N`: fixed
@@ -304,37 +329,37 @@ impl<'o, 'w> SeriesWriter<'o, 'w> {
     #[inline]
     pub(crate) fn text_lines<L: LabelSet>(
         &mut self,
-    ) -> Option<impl FnMut(&[u8], bool, Sample<'_>) -> io::Result<()>> {
+    ) -> Option<impl FnMut(Stored<'_>, Sample<'_>) -> io::Result<()>> {
         let SeriesFormat::Text(prefix) = self.format else {
             return None;
         };
         let out = &mut *self.out;
-        Some(move |labels: &[u8], plain, sample: Sample<'_>| {
-            prometheus::write_line::<L>(out, prefix, labels, plain, sample)
+        Some(move |labels: Stored<'_>, sample: Sample<'_>| {
+            prometheus::write_line::<L>(out, prefix, labels, sample)
         })
     }
 
-    /// Writes one series: its packed label values (see `label::unpack`), whether none of them
-    /// needs escaping, its value. Only counters and gauges come this way: families of
-    /// histograms decline the fast path.
+    /// Writes one series: its label values as the series keeps them, its value. Only counters
+    /// and gauges come this way: families of histograms decline the fast path.
     #[inline]
     pub(crate) fn series<L: LabelSet>(
         &mut self,
-        labels: &[u8],
-        plain: bool,
+        labels: Stored<'_>,
         sample: Sample<'_>,
     ) -> io::Result<()> {
         self.written += 1;
         match self.format {
             SeriesFormat::Text(prefix) => {
-                prometheus::write_line::<L>(self.out, prefix, labels, plain, sample)
+                prometheus::write_line::<L>(self.out, prefix, labels, sample)
             }
             SeriesFormat::JsonByValue(key) => {
                 if self.written == 1 {
                     json::open_by_value(self.out, key)?;
                 }
-                let value = label::unpack::<L>(labels).next().unwrap_or_default();
-                json::write_member(self.out, value, plain, sample, self.written == 1)
+                let value = label::unpack::<L>(labels.packed())
+                    .next()
+                    .unwrap_or_default();
+                json::write_member(self.out, value, labels.plain(), sample, self.written == 1)
             }
         }
     }

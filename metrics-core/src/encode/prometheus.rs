@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::{Out, SeriesWriter, needs_text_escape, write_f64};
 use crate::group::Sorted;
-use crate::label::{self, LabelSet};
+use crate::label::{self, LabelSet, Stored};
 use crate::metric::{MetricKind, Sample};
 
 /// The `Content-Type` of the Prometheus text format.
@@ -159,24 +159,28 @@ impl Prefix {
 pub(crate) fn write_line<L: LabelSet>(
     w: &mut Out<'_>,
     prefix: &Prefix,
-    labels: &[u8],
-    plain: bool,
+    labels: Stored<'_>,
     sample: Sample<'_>,
 ) -> io::Result<()> {
     match &prefix.open_block {
         Some(block) => w.put_block(block, prefix.open.len()),
         None => w.put(&prefix.open),
     }
-    for (i, value) in label::unpack::<L>(labels).enumerate() {
-        if i > 0 {
-            if let Some(separator) = prefix.separators.get(i - 1) {
-                w.put(separator);
+    if L::ARITY == 1 && labels.plain() {
+        // The value as it is kept, a block at a time.
+        w.put_blocks(labels.blocks(), labels.packed().len());
+    } else {
+        for (i, value) in label::unpack::<L>(labels.packed()).enumerate() {
+            if i > 0 {
+                if let Some(separator) = prefix.separators.get(i - 1) {
+                    w.put(separator);
+                }
             }
-        }
-        if plain {
-            w.put(value);
-        } else {
-            write_label_value(w, value)?;
+            if labels.plain() {
+                w.put(value);
+            } else {
+                write_label_value(w, value)?;
+            }
         }
     }
     let (v, negative) = match sample {
@@ -287,6 +291,7 @@ fn write_label_value<W: Write + ?Sized>(w: &mut W, bytes: &[u8]) -> io::Result<(
 mod tests {
     use super::{OPEN_BLOCK, Prefix, put_line_end, write_line};
     use crate::encode::Out;
+    use crate::label::{self, Stored};
     use crate::metric::Sample;
 
     #[test]
@@ -334,32 +339,47 @@ mod tests {
     }
 
     #[test]
-    fn sample_lines_are_whole_for_names_around_the_fixed_block() {
-        // `name{k="` from far below the block's size to past it; two keys, one value escaped.
+    fn sample_lines_are_whole_for_every_length_of_name_and_value() {
+        // `name{k="` from far below the prefix block's size to past it; values of every length
+        // around the copies of whole blocks, plain or escaped, under one key and two.
+        let values: Vec<String> = (0..70)
+            .map(|n| "v".repeat(n))
+            .chain(["\"".into(), "a\\b\nc".into(), "é".repeat(20)])
+            .collect();
+        let escape = |v: &str| {
+            v.replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', "\\n")
+        };
         for name_len in [1, 40, 55, 56, 57, 58, 63, 64, 65, 100] {
             let name = "n".repeat(name_len);
-            let mut prefix = Prefix::default();
-            prefix.build(&name, "_total", &["k", "q"]);
-            assert_eq!(
-                prefix.open_block.is_some(),
-                prefix.open.len() <= OPEN_BLOCK,
-                "{name_len}"
-            );
-            let mut out = Out::to_vec(b"# before\n".to_vec());
-            for (labels, plain, v) in [(&b"a\xFFb"[..], true, 7), (b"\"\xFF", false, 12_345)] {
+            let mut one = Prefix::default();
+            one.build(&name, "", &["k"]);
+            let mut two = Prefix::default();
+            two.build(&name, "_total", &["k", "q"]);
+            assert_eq!(one.open_block.is_some(), one.open.len() <= OPEN_BLOCK);
+            for (v, value) in values.iter().enumerate() {
+                let plain = !value.contains(['"', '\\', '\n']);
+                let stored: Vec<u8> = label::stored(value.as_bytes(), plain).collect();
+                let mut out = Out::to_vec(b"# before\n".to_vec());
+                write_line::<String>(&mut out, &one, Stored::read(&stored), Sample::Counter(7))
+                    .unwrap();
+                let packed = [b"x\xFF", value.as_bytes()].concat();
+                let stored: Vec<u8> = label::stored(&packed, plain).collect();
+                let gauge = -(v as i64);
                 write_line::<(String, String)>(
                     &mut out,
-                    &prefix,
-                    labels,
-                    plain,
-                    Sample::Counter(v),
+                    &two,
+                    Stored::read(&stored),
+                    Sample::Gauge(gauge),
                 )
                 .unwrap();
+                let value = escape(value);
+                let expected = format!(
+                    "# before\n{name}{{k=\"{value}\"}} 7\n{name}_total{{k=\"x\",q=\"{value}\"}} {gauge}\n"
+                );
+                assert_eq!(String::from_utf8(out.into_vec()).unwrap(), expected);
             }
-            let expected = format!(
-                "# before\n{name}_total{{k=\"a\",q=\"b\"}} 7\n{name}_total{{k=\"\\\"\",q=\"\"}} 12345\n"
-            );
-            assert_eq!(String::from_utf8(out.into_vec()).unwrap(), expected);
         }
     }
 }
