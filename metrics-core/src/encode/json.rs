@@ -11,6 +11,7 @@ use serde::ser::{Error as _, Serialize, SerializeMap, SerializeSeq, SerializeStr
 use super::{Out, SeriesWriter, needs_json_escape, write_f64, write_i64_as_f64, write_u64_as_f64};
 use crate::group::{Descriptor, EncodeMetric, Sorted};
 use crate::histogram::Histogram;
+use crate::label::{self, LabelSet, Stored};
 use crate::metric::Sample;
 
 /// Writes `metrics` as one compact JSON object.
@@ -105,17 +106,22 @@ pub(crate) fn open_by_value(w: &mut Out<'_>, key: &str) -> io::Result<()> {
 }
 
 /// Writes `"<value>":<sample>` of a one-key family, after a comma unless it is the `first`;
-/// a `plain` value is copied unscanned. The object around the members is the caller's.
+/// a plain value is copied unscanned. The object around the members is the caller's.
 #[inline]
-pub(crate) fn write_member(
+pub(crate) fn write_member<L: LabelSet>(
     w: &mut Out<'_>,
-    value: &[u8],
-    plain: bool,
+    labels: Stored<'_>,
     sample: Sample<'_>,
     first: bool,
 ) -> io::Result<()> {
     w.put(if first { b"\"" } else { b",\"" });
-    if plain {
+    let value = label::unpack::<L>(labels.packed())
+        .next()
+        .unwrap_or_default();
+    if L::ARITY == 1 && labels.plain() {
+        // The value as it is kept, by whole blocks.
+        w.put_blocks(labels.blocks(), value.len());
+    } else if labels.plain() {
         w.put(value);
     } else {
         write_str_body(w, value)?;
@@ -368,6 +374,36 @@ impl Serialize for OwnedSample {
                 map.serialize_entry("sum", &finite(*sum))?;
                 map.end()
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Out, write_member};
+    use crate::label::{self, Stored};
+    use crate::metric::Sample;
+
+    #[test]
+    fn members_are_whole_for_every_length_of_value() {
+        let values: Vec<String> = (0..70)
+            .map(|n| "v".repeat(n))
+            .chain(["\"".into(), "a\\b\nc".into(), "é".repeat(20)])
+            .collect();
+        let mut out = Out::to_vec(b"{".to_vec());
+        for (i, value) in values.iter().enumerate() {
+            let plain = !value.contains(['"', '\\', '\n']);
+            let stored: Vec<u8> = label::stored(value.as_bytes(), plain).collect();
+            let sample = Sample::Gauge(-(i as i64));
+            write_member::<String>(&mut out, Stored::read(&stored), sample, i == 0).unwrap();
+        }
+        out.put(b"}");
+        let text = String::from_utf8(out.into_vec()).unwrap();
+        let parsed: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed.len(), values.len(), "{text}");
+        for (i, value) in values.iter().enumerate() {
+            assert_eq!(parsed[value].as_f64(), Some(-(i as f64)), "{value:?}");
         }
     }
 }

@@ -45,7 +45,7 @@ impl Format {
 
 use std::io::{self, Write};
 
-use crate::label::{self, LabelSet, Stored};
+use crate::label::{LabelSet, Stored};
 use crate::metric::Sample;
 
 /// How much output is gathered before it is handed to the writer in one call.
@@ -356,10 +356,7 @@ impl<'o, 'w> SeriesWriter<'o, 'w> {
                 if self.written == 1 {
                     json::open_by_value(self.out, key)?;
                 }
-                let value = label::unpack::<L>(labels.packed())
-                    .next()
-                    .unwrap_or_default();
-                json::write_member(self.out, value, labels.plain(), sample, self.written == 1)
+                json::write_member::<L>(self.out, labels, sample, self.written == 1)
             }
         }
     }
