@@ -381,28 +381,24 @@ impl Serialize for OwnedSample {
 #[cfg(test)]
 mod tests {
     use super::{Out, write_member};
-    use crate::label::{self, Stored};
+    use crate::encode::values_of_every_length;
+    use crate::label::Stored;
     use crate::metric::Sample;
 
     #[test]
     fn members_are_whole_for_every_length_of_value() {
-        let values: Vec<String> = (0..70)
-            .map(|n| "v".repeat(n))
-            .chain(["\"".into(), "a\\b\nc".into(), "é".repeat(20)])
-            .collect();
+        let values = values_of_every_length(b"");
         let mut out = Out::to_vec(b"{".to_vec());
-        for (i, value) in values.iter().enumerate() {
-            let plain = !value.contains(['"', '\\', '\n']);
-            let stored: Vec<u8> = label::stored(value.as_bytes(), plain).collect();
+        for (i, (_, stored, _)) in values.iter().enumerate() {
             let sample = Sample::Gauge(-(i as i64));
-            write_member::<String>(&mut out, Stored::read(&stored), sample, i == 0).unwrap();
+            write_member::<String>(&mut out, Stored::read(stored), sample, i == 0).unwrap();
         }
         out.put(b"}");
         let text = String::from_utf8(out.into_vec()).unwrap();
         let parsed: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(&text).unwrap();
         assert_eq!(parsed.len(), values.len(), "{text}");
-        for (i, value) in values.iter().enumerate() {
+        for (i, (value, _, _)) in values.iter().enumerate() {
             assert_eq!(parsed[value].as_f64(), Some(-(i as f64)), "{value:?}");
         }
     }

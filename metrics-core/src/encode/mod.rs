@@ -45,6 +45,8 @@ impl Format {
 
 use std::io::{self, Write};
 
+#[cfg(test)]
+use crate::label;
 use crate::label::{LabelSet, Stored};
 use crate::metric::Sample;
 
@@ -450,6 +452,27 @@ pub(crate) fn needs_json_escape(bytes: &[u8]) -> bool {
         |x| has_byte(x, b'\\') | has_byte(x, b'"') | has_below(x, 0x20),
         |b| b == b'\\' || b == b'"' || b < 0x20,
     )
+}
+
+/// Label values of every length around the copies of whole words, and three that need
+/// escaping, each with its stored form (`packed` before it, `SEPARATOR` between) and whether it
+/// is plain.
+#[cfg(test)]
+pub(crate) fn values_of_every_length(packed: &[u8]) -> Vec<(String, Vec<u8>, bool)> {
+    (0..70)
+        .map(|n| "v".repeat(n))
+        .chain(["\"".into(), "a\\b\nc".into(), "é".repeat(20)])
+        .map(|value| {
+            let plain = !value.contains(['"', '\\', '\n']);
+            let packed = if packed.is_empty() {
+                value.clone().into_bytes()
+            } else {
+                [packed, &[0xFF], value.as_bytes()].concat()
+            };
+            let stored = label::stored(&packed, plain).collect();
+            (value, stored, plain)
+        })
+        .collect()
 }
 
 #[cfg(test)]

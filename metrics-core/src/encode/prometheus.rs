@@ -291,7 +291,8 @@ fn write_label_value<W: Write + ?Sized>(w: &mut W, bytes: &[u8]) -> io::Result<(
 mod tests {
     use super::{OPEN_BLOCK, Prefix, put_line_end, write_line};
     use crate::encode::Out;
-    use crate::label::{self, Stored};
+    use crate::encode::values_of_every_length;
+    use crate::label::Stored;
     use crate::metric::Sample;
 
     #[test]
@@ -342,10 +343,6 @@ mod tests {
     fn sample_lines_are_whole_for_every_length_of_name_and_value() {
         // `name{k="` from far below the prefix block's size to past it; values of every length
         // around the copies of whole blocks, plain or escaped, under one key and two.
-        let values: Vec<String> = (0..70)
-            .map(|n| "v".repeat(n))
-            .chain(["\"".into(), "a\\b\nc".into(), "é".repeat(20)])
-            .collect();
         let escape = |v: &str| {
             v.replace('\\', "\\\\")
                 .replace('"', "\\\"")
@@ -358,19 +355,17 @@ mod tests {
             let mut two = Prefix::default();
             two.build(&name, "_total", &["k", "q"]);
             assert_eq!(one.open_block.is_some(), one.open.len() <= OPEN_BLOCK);
-            for (v, value) in values.iter().enumerate() {
-                let plain = !value.contains(['"', '\\', '\n']);
-                let stored: Vec<u8> = label::stored(value.as_bytes(), plain).collect();
+            let two_keys = values_of_every_length(b"x");
+            for (v, (value, stored, _)) in values_of_every_length(b"").iter().enumerate() {
                 let mut out = Out::to_vec(b"# before\n".to_vec());
-                write_line::<String>(&mut out, &one, Stored::read(&stored), Sample::Counter(7))
+                write_line::<String>(&mut out, &one, Stored::read(stored), Sample::Counter(7))
                     .unwrap();
-                let packed = [b"x\xFF", value.as_bytes()].concat();
-                let stored: Vec<u8> = label::stored(&packed, plain).collect();
+                let stored = &two_keys[v].1;
                 let gauge = -(v as i64);
                 write_line::<(String, String)>(
                     &mut out,
                     &two,
-                    Stored::read(&stored),
+                    Stored::read(stored),
                     Sample::Gauge(gauge),
                 )
                 .unwrap();
