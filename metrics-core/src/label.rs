@@ -192,8 +192,8 @@ pub(crate) fn with_packed<L: LabelSet, R>(values: L::Ref<'_>, f: impl FnOnce(&[u
 }
 
 /// A series keeps its packed values padded to a whole number of blocks of this many bytes, so
-/// that an export can copy them in one fixed-size copy, with no call. The padding costs no
-/// memory: a series' allocation is a whole number of 8-byte words anyway.
+/// that an export can copy them by fixed-size copies, with no call. The padding costs no memory:
+/// a series' allocation is a whole number of 8-byte words anyway.
 pub(crate) const BLOCK: usize = 8;
 
 /// The bytes a series keeps for its packed values: the values, zeros up to one byte short of a
