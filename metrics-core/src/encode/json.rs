@@ -389,7 +389,7 @@ mod tests {
     fn members_are_whole_for_every_length_of_value() {
         let values = values_of_every_length(b"");
         let mut out = Out::to_vec(b"{".to_vec());
-        for (i, (_, stored, _)) in values.iter().enumerate() {
+        for (i, (_, stored)) in values.iter().enumerate() {
             let sample = Sample::Gauge(-(i as i64));
             write_member::<String>(&mut out, Stored::read(stored), sample, i == 0).unwrap();
         }
@@ -398,7 +398,7 @@ mod tests {
         let parsed: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(&text).unwrap();
         assert_eq!(parsed.len(), values.len(), "{text}");
-        for (i, (value, _, _)) in values.iter().enumerate() {
+        for (i, (value, _)) in values.iter().enumerate() {
             assert_eq!(parsed[value].as_f64(), Some(-(i as f64)), "{value:?}");
         }
     }

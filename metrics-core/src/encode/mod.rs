@@ -455,10 +455,9 @@ pub(crate) fn needs_json_escape(bytes: &[u8]) -> bool {
 }
 
 /// Label values of every length around the copies of whole words, and three that need
-/// escaping, each with its stored form (`packed` before it, `SEPARATOR` between) and whether it
-/// is plain.
+/// escaping, each with its stored form (`packed` before it, `SEPARATOR` between), plain or not.
 #[cfg(test)]
-pub(crate) fn values_of_every_length(packed: &[u8]) -> Vec<(String, Vec<u8>, bool)> {
+pub(crate) fn values_of_every_length(packed: &[u8]) -> Vec<(String, Vec<u8>)> {
     (0..70)
         .map(|n| "v".repeat(n))
         .chain(["\"".into(), "a\\b\nc".into(), "é".repeat(20)])
@@ -470,7 +469,7 @@ pub(crate) fn values_of_every_length(packed: &[u8]) -> Vec<(String, Vec<u8>, boo
                 [packed, &[0xFF], value.as_bytes()].concat()
             };
             let stored = label::stored(&packed, plain).collect();
-            (value, stored, plain)
+            (value, stored)
         })
         .collect()
 }

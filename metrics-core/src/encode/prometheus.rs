@@ -356,7 +356,7 @@ mod tests {
             two.build(&name, "_total", &["k", "q"]);
             assert_eq!(one.open_block.is_some(), one.open.len() <= OPEN_BLOCK);
             let two_keys = values_of_every_length(b"x");
-            for (v, (value, stored, _)) in values_of_every_length(b"").iter().enumerate() {
+            for (v, (value, stored)) in values_of_every_length(b"").iter().enumerate() {
                 let mut out = Out::to_vec(b"# before\n".to_vec());
                 write_line::<String>(&mut out, &one, Stored::read(stored), Sample::Counter(7))
                     .unwrap();
