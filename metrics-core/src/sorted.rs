@@ -41,12 +41,12 @@ impl<T: Clone + Identity> SortedIndex<T> {
         }
     }
 
-    /// Adds a new item; it is listed from the next `for_each` on.
+    /// Adds a new item; it is listed from the next `for_each_run` on.
     pub(crate) fn push(&self, item: T) {
         lock(&self.pending).push(item);
     }
 
-    /// Removes items pushed before; they are not listed from the next `for_each` on.
+    /// Removes items pushed before; they are not listed from the next `for_each_run` on.
     pub(crate) fn remove(&self, items: impl IntoIterator<Item = T>) {
         lock(&self.removed).extend(items);
     }
