@@ -190,7 +190,8 @@ impl<M: Metric, L: LabelSet> EncodeMetric for Family<M, L> {
                 self.for_each_sorted_series(|labels, metric| line(labels, metric.sample())),
             );
         }
-        Some(self.for_each_sorted_series(|labels, metric| w.series::<L>(labels, metric.sample())))
+        let mut member = w.json_members::<L>()?;
+        Some(self.for_each_sorted_series(|labels, metric| member(labels, metric.sample())))
     }
 }
 

@@ -326,8 +326,8 @@ impl<'o, 'w> SeriesWriter<'o, 'w> {
         self.written
     }
 
-    /// For the text formats, a writer of sample lines that needs no check of the format per
-    /// line.
+    /// For the text formats, a writer of sample lines. The writers are handed out per format,
+    /// so that no line checks which format it is in.
     #[inline]
     pub(crate) fn text_lines<L: LabelSet>(
         &mut self,
@@ -341,26 +341,23 @@ impl<'o, 'w> SeriesWriter<'o, 'w> {
         })
     }
 
-    /// Writes one series: its label values as the series keeps them, its value. Only counters
-    /// and gauges come this way: families of histograms decline the fast path.
+    /// For the JSON value of a one-key family, a writer of its members, which opens the value
+    /// with the first.
     #[inline]
-    pub(crate) fn series<L: LabelSet>(
+    pub(crate) fn json_members<L: LabelSet>(
         &mut self,
-        labels: Stored<'_>,
-        sample: Sample<'_>,
-    ) -> io::Result<()> {
-        self.written += 1;
-        match self.format {
-            SeriesFormat::Text(prefix) => {
-                prometheus::write_line::<L>(self.out, prefix, labels, sample)
+    ) -> Option<impl FnMut(Stored<'_>, Sample<'_>) -> io::Result<()>> {
+        let SeriesFormat::JsonByValue(key) = self.format else {
+            return None;
+        };
+        let (out, written) = (&mut *self.out, &mut self.written);
+        Some(move |labels: Stored<'_>, sample: Sample<'_>| {
+            *written += 1;
+            if *written == 1 {
+                json::open_by_value(out, key)?;
             }
-            SeriesFormat::JsonByValue(key) => {
-                if self.written == 1 {
-                    json::open_by_value(self.out, key)?;
-                }
-                json::write_member::<L>(self.out, labels, sample, self.written == 1)
-            }
-        }
+            json::write_member::<L>(out, labels, sample, *written == 1)
+        })
     }
 }
 
