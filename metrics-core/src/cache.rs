@@ -3,8 +3,8 @@
 //!
 //! Each thread that looks a family up by label values gets its own small four-way
 //! set-associative table, keyed by a digest of the values, that holds a strong reference to the
-//! series found. The family adds its count of removals to the key, so that no entry found before
-//! a removal is found after it; a hit is checked against the series' own label values before
+//! series found. The family's count of removals goes into the digest, which differs for every
+//! count, so that no entry found before a removal is found after it; a hit is checked against the series' own label values before
 //! use, so a digest collision only costs a trip to the family's table.
 //! The table grows with the family, up to `MAX_SETS * WAYS` slots (1,024 series, 16 KiB per
 //! thread and family); it keeps at most that many series alive per thread after their removal,
@@ -26,6 +26,13 @@ struct Set<T> {
     entries: [Option<T>; WAYS],
 }
 
+/// The set of `key` in a table of `sets` sets (a power of two): from the key's high bits, which
+/// are the best mixed.
+#[inline(always)]
+fn set_index(key: u64, sets: usize) -> usize {
+    (key >> 48) as usize & (sets - 1)
+}
+
 /// One thread's table.
 struct Table<T> {
     sets: Box<[Set<T>]>,
@@ -45,13 +52,13 @@ impl<T> Table<T> {
 
     #[inline]
     fn set_of(&mut self, key: u64) -> &mut Set<T> {
-        let mask = self.sets.len() - 1;
-        &mut self.sets[key as usize & mask]
+        let set = set_index(key, self.sets.len());
+        &mut self.sets[set]
     }
 
     #[inline]
     fn find(&self, key: u64) -> Option<&T> {
-        let set = &self.sets[key as usize & (self.sets.len() - 1)];
+        let set = &self.sets[set_index(key, self.sets.len())];
         let way = set.keys.iter().position(|k| *k == key)?;
         set.entries[way].as_ref()
     }
@@ -139,6 +146,19 @@ mod tests {
         assert_eq!(std::mem::align_of::<Set<Arc<u32>>>(), 64);
         assert_eq!(std::mem::align_of::<Own<Arc<u32>>>(), 128);
         assert_eq!(std::mem::size_of::<Own<Arc<u32>>>(), 128);
+    }
+
+    #[test]
+    fn the_benchmark_values_fit_their_sets() {
+        // 100 values in a table for 100 series: no set is asked to hold more than its ways, so
+        // every one of them stays cached.
+        let sets = 100usize.next_power_of_two();
+        let mut load = vec![0; sets];
+        for i in 0..100 {
+            let values = format!("smtp_client:source{i}->");
+            load[set_index(crate::label::digest::<String>(&values, 0), sets)] += 1;
+        }
+        assert!(load.iter().all(|n| *n <= WAYS), "{load:?}");
     }
 
     #[test]

@@ -236,7 +236,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 ..
             } => {
                 // Read before the table: a removal after this makes the key below stale.
-                let key = label::digest::<L>(labels).wrapping_add(removals.load(Ordering::Acquire));
+                let key = label::digest::<L>(labels, removals.load(Ordering::Acquire));
                 // A pruning family counts handles, so this thread may not hold its series.
                 if !self.prune {
                     let hit = cache.get(key, |entry| {

@@ -134,8 +134,8 @@ fn cover(n: usize, mut f: impl FnMut(usize) -> bool) -> bool {
     }
 }
 
-/// A fast unkeyed digest of `bytes`, chained from `seed`: words folded by rotate and xor, then
-/// one multiply. Weak against chosen inputs, which is fine where a collision only costs a miss.
+/// A fast unkeyed fold of `bytes` into `seed`: words folded by rotate and xor. Weak against
+/// chosen inputs, which is fine where a collision only costs a miss.
 #[inline]
 fn fingerprint(bytes: &[u8], seed: u64) -> u64 {
     let mut h = seed.rotate_left(29) ^ bytes.len() as u64;
@@ -147,8 +147,7 @@ fn fingerprint(bytes: &[u8], seed: u64) -> u64 {
             true
         });
     }
-    let h = (h ^ (h >> 31)).wrapping_mul(MIX);
-    h ^ (h >> 32)
+    h
 }
 
 /// Byte equality inlined for the short strings labels are, rather than a call to `memcmp`.
@@ -282,10 +281,14 @@ pub(crate) fn matches<L: LabelSet>(packed: &[u8], values: L::Ref<'_>) -> bool {
 }
 
 /// A quick unkeyed digest of the values for the per-thread lookup cache, where a collision only
-/// costs a cache miss (the values are compared before a hit is used).
+/// costs a cache miss (the values are compared before a hit is used), made distinct for each
+/// `epoch`: the same values under two epochs never give the same digest. Its high bits are the
+/// best mixed.
 #[inline]
-pub(crate) fn digest<L: LabelSet>(values: L::Ref<'_>) -> u64 {
-    (0..L::ARITY).fold(0, |h, i| fingerprint(L::value_of(values, i).as_bytes(), h))
+pub(crate) fn digest<L: LabelSet>(values: L::Ref<'_>, epoch: u64) -> u64 {
+    let folded = (0..L::ARITY).fold(0, |h, i| fingerprint(L::value_of(values, i).as_bytes(), h));
+    // Multiplying by an odd number is one-to-one, so distinct epochs stay distinct.
+    folded.wrapping_add(epoch).wrapping_mul(MIX)
 }
 
 /// The family table's hash of `values`, keyed by `hasher`.
@@ -448,11 +451,22 @@ mod tests {
     fn fingerprints_tell_the_benchmark_values_apart() {
         let mut seen = std::collections::HashSet::new();
         for i in 0..10_000 {
-            assert!(seen.insert(digest::<String>(&format!("smtp_client:source{i}->"))));
+            assert!(seen.insert(digest::<String>(&format!("smtp_client:source{i}->"), 0)));
         }
         assert_ne!(
-            digest::<(String, String)>(("a", "bc")),
-            digest::<(String, String)>(("ab", "c"))
+            digest::<(String, String)>(("a", "bc"), 0),
+            digest::<(String, String)>(("ab", "c"), 0)
         );
+    }
+
+    #[test]
+    fn the_same_values_in_another_epoch_give_another_digest() {
+        for values in ["", "a", "smtp_client:source7->"] {
+            let digests: std::collections::HashSet<u64> = [0, 1, 2, u64::MAX, 1 << 63]
+                .into_iter()
+                .map(|epoch| digest::<String>(values, epoch))
+                .collect();
+            assert_eq!(digests.len(), 5, "{values:?}");
+        }
     }
 }
