@@ -39,6 +39,58 @@ fn two_threads_indexed(iters: u64, f: impl Fn(usize, u64) + Sync) -> Duration {
     })
 }
 
+/// Two contenders timed in turns: a stretch of one, then the same stretch of the other, over and
+/// over. On a shared machine whose speed changes from one second to the next, two benchmarks run
+/// one after the other can meet different machines; timed in turns, both meet the same one, and
+/// the ratio of their totals is the comparison to read.
+struct Turns {
+    /// Iterations of one contender between two switches.
+    chunk: u64,
+    /// The time each took in all, and the iterations each ran.
+    totals: std::cell::Cell<(Duration, Duration, u64)>,
+}
+
+impl Turns {
+    fn new(chunk: u64) -> Self {
+        Turns {
+            chunk,
+            totals: Default::default(),
+        }
+    }
+
+    /// Runs `n` iterations of each, `a(k)` and `b(k)` in turns; returns the time of both.
+    fn run(&self, n: u64, mut a: impl FnMut(u64), mut b: impl FnMut(u64)) -> Duration {
+        let (mut time_a, mut time_b) = (Duration::ZERO, Duration::ZERO);
+        let mut left = n;
+        while left > 0 {
+            let k = left.min(self.chunk);
+            let start = Instant::now();
+            a(k);
+            time_a += start.elapsed();
+            let start = Instant::now();
+            b(k);
+            time_b += start.elapsed();
+            left -= k;
+        }
+        let (sum_a, sum_b, iters) = self.totals.get();
+        self.totals.set((sum_a + time_a, sum_b + time_b, iters + n));
+        time_a + time_b
+    }
+
+    /// Prints the ratio of the two totals and the time of one iteration of each, and starts over.
+    fn report(&self, group: &str, a: &str, b: &str) {
+        let (sum_a, sum_b, iters) = self.totals.take();
+        assert!(iters > 0, "{group}: {a} and {b} never ran");
+        let per = |sum: Duration| sum.as_secs_f64() * 1e9 / iters as f64;
+        println!(
+            "{group}, in turns: {a} / {b} = {:.3} ({:.2} ns / {:.2} ns an iteration, {iters} each)",
+            sum_a.as_secs_f64() / sum_b.as_secs_f64(),
+            per(sum_a),
+            per(sum_b),
+        );
+    }
+}
+
 /// The label values of the labeled workloads, made once.
 fn values() -> &'static [&'static str] {
     static VALUES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
@@ -300,6 +352,23 @@ fn w3_w4(c: &mut Criterion) {
                 start.elapsed()
             })
         });
+    }
+    g.finish();
+
+    // The same, meterstick and each peer in turns (about a millisecond each).
+    let mut g = c.benchmark_group("W3 in turns");
+    let turns = Turns::new(50_000);
+    for peer in PEERS.iter().filter(|p| **p != "meterstick") {
+        g.bench_function(format!("meterstick + {peer}"), |b| {
+            b.iter_custom(|n| {
+                turns.run(
+                    n,
+                    |k| peers.run("meterstick", 0, k),
+                    |k| peers.run(peer, 0, k),
+                )
+            })
+        });
+        turns.report("W3", "meterstick", peer);
     }
     g.finish();
 
@@ -670,6 +739,35 @@ fn w6(c: &mut Criterion) {
         exporters.check(peer, SERIES_W6);
         let mut out = Vec::with_capacity(1 << 20);
         g.bench_function(peer, |b| b.iter(|| exporters.encode(peer, &mut out)));
+    }
+    g.finish();
+
+    // Meterstick's text against the baseline, its JSON against its text, and its text against
+    // the fastest peer, in turns (about 5 ms each).
+    let mut g = c.benchmark_group("W6 in turns");
+    let turns = Turns::new(32);
+    let mut text = Vec::with_capacity(1 << 20);
+    let mut other = Vec::with_capacity(1 << 20);
+    for (a, b) in [
+        ("meterstick", "formatting alone"),
+        ("meterstick JSON", "meterstick"),
+        ("meterstick", "measured"),
+    ] {
+        g.bench_function(format!("{a} + {b}"), |bencher| {
+            bencher.iter_custom(|n| {
+                turns.run(
+                    n,
+                    |k| (0..k).for_each(|_| exporters.encode(a, &mut text)),
+                    |k| match b {
+                        "formatting alone" => {
+                            (0..k).for_each(|_| write_baseline(&lines, &mut other))
+                        }
+                        peer => (0..k).for_each(|_| exporters.encode(peer, &mut other)),
+                    },
+                )
+            })
+        });
+        turns.report("W6", a, b);
     }
     g.finish();
 }
