@@ -17,6 +17,11 @@ use thread_local::ThreadLocal;
 const WAYS: usize = 4;
 const MIN_SETS: usize = 8;
 const MAX_SETS: usize = 256;
+/// Of the misses on a family with more series than a table can hold, the share cached: one in
+/// this many. Lookups spread over such a family mostly miss, and each entry cached lets go of
+/// another, whose reference count is then written, on a line likely out of the processor's
+/// caches; a value looked up again and again is still cached after a few misses.
+const ADMIT_ONE_IN: u32 = 8;
 
 /// One set of a thread's table: `keys[way]` is the digest the entry beside it was cached under.
 /// Keys and entries share one cache line, so that a lookup reads one line of the table.
@@ -36,6 +41,9 @@ fn set_index(key: u64, sets: usize) -> usize {
 /// One thread's table.
 struct Table<T> {
     sets: Box<[Set<T>]>,
+    /// Misses offered to a full-size table of a family larger than it, for admitting one in
+    /// [`ADMIT_ONE_IN`].
+    offered: u32,
 }
 
 impl<T> Table<T> {
@@ -47,6 +55,7 @@ impl<T> Table<T> {
                     entries: [const { None }; WAYS],
                 })
                 .collect(),
+            offered: 0,
         }
     }
 
@@ -89,10 +98,12 @@ impl<T: Send + Sync> LookupCache<T> {
         hit(table.find(key)?)
     }
 
-    /// Caches `entry` under `key` in this thread, evicting the oldest way of its set. The table
-    /// is first grown, emptied, to suit a family of `family_len` series.
+    /// Caches the entry `entry()` gives, if any, under `key` in this thread, evicting the oldest
+    /// way of its set. The table is first grown, emptied, to suit a family of `family_len`
+    /// series; for a family larger than the table can ever hold, only one call in
+    /// [`ADMIT_ONE_IN`] asks for its entry and caches it.
     #[cold]
-    pub(crate) fn insert(&self, key: u64, entry: T, family_len: usize) {
+    pub(crate) fn insert(&self, key: u64, entry: impl FnOnce() -> Option<T>, family_len: usize) {
         let cell = self
             .threads
             .get_or(|| Own(RefCell::new(Table::with_sets(MIN_SETS))));
@@ -102,16 +113,34 @@ impl<T: Send + Sync> LookupCache<T> {
         let wanted = family_len.next_power_of_two().clamp(MIN_SETS, MAX_SETS);
         let outgrown = (table.sets.len() < wanted)
             .then(|| std::mem::replace(&mut *table, Table::with_sets(wanted)));
+        let admitted = family_len <= MAX_SETS * WAYS || {
+            table.offered = table.offered.wrapping_add(1);
+            table.offered % ADMIT_ONE_IN == 0
+        };
+        let Some(entry) = admitted.then(entry).flatten() else {
+            drop(table);
+            drop(outgrown);
+            return;
+        };
         let set = table.set_of(key);
         // Replace a slot of the same key in place; otherwise the newest goes first.
         let way = set.keys.iter().position(|k| *k == key).unwrap_or(WAYS - 1);
         set.keys[way] = key;
         let evicted = set.entries[way].replace(entry);
-        set.keys[..=way].rotate_right(1);
-        set.entries[..=way].rotate_right(1);
+        // Moved to the front by swaps: a fixed, short loop, where a rotation of the slice up
+        // to `way` is two calls to `memmove`.
+        for i in (0..way).rev() {
+            set.keys.swap(i, i + 1);
+            set.entries.swap(i, i + 1);
+        }
         // Series let go of are dropped after the table is released, in case that is heavy.
         drop(table);
-        drop((evicted, outgrown));
+        if let Some(evicted) = evicted {
+            drop(evicted);
+        }
+        if let Some(outgrown) = outgrown {
+            drop(outgrown);
+        }
     }
 }
 
@@ -128,14 +157,17 @@ mod tests {
     fn a_thread_finds_what_it_cached_and_no_other_thread_does() {
         let cache = LookupCache::new();
         assert_eq!(cached(&cache, 7), None);
-        cache.insert(7, Arc::new(70), 1);
+        cache.insert(7, || Some(Arc::new(70)), 1);
         assert_eq!(cached(&cache, 7), Some(70));
         assert_eq!(cached(&cache, 8), None);
         std::thread::scope(|s| {
             s.spawn(|| assert_eq!(cached(&cache, 7), None));
         });
+        // An entry declined by its maker is not cached.
+        cache.insert(9, || None, 1);
+        assert_eq!(cached(&cache, 9), None);
         // The same key again replaces its slot rather than taking a second one.
-        cache.insert(7, Arc::new(71), 1);
+        cache.insert(7, || Some(Arc::new(71)), 1);
         assert_eq!(cached(&cache, 7), Some(71));
     }
 
@@ -168,7 +200,7 @@ mod tests {
         let key = |i: u64| 3 + (i << 20);
         let entries: Vec<_> = (0..=WAYS as u64).map(|i| Arc::new(i as u32)).collect();
         for (i, entry) in entries.iter().enumerate() {
-            cache.insert(key(i as u64), Arc::clone(entry), 1);
+            cache.insert(key(i as u64), || Some(Arc::clone(entry)), 1);
         }
         assert_eq!(cached(&cache, key(0)), None);
         for i in 1..=WAYS as u64 {
@@ -180,19 +212,37 @@ mod tests {
     }
 
     #[test]
+    fn a_family_larger_than_the_table_has_one_miss_in_eight_cached() {
+        let cache = LookupCache::new();
+        let huge = MAX_SETS * WAYS + 1;
+        let entries: Vec<_> = (0..16).map(Arc::new).collect();
+        for (key, entry) in (1..).zip(&entries) {
+            cache.insert(key, || Some(Arc::clone(entry)), huge);
+        }
+        let kept: Vec<u64> = (1..=16).filter(|k| cached(&cache, *k).is_some()).collect();
+        assert_eq!(kept, [8, 16]);
+        // The entries of the others were never asked for.
+        assert_eq!(Arc::strong_count(&entries[0]), 1);
+        assert_eq!(Arc::strong_count(&entries[7]), 2);
+        // A family that fits caches every miss.
+        cache.insert(100, || Some(Arc::new(100)), MAX_SETS * WAYS);
+        assert_eq!(cached(&cache, 100), Some(100));
+    }
+
+    #[test]
     fn the_table_grows_with_the_family_and_stops_at_its_bound() {
         let cache = LookupCache::new();
-        cache.insert(1, Arc::new(1), 1);
+        cache.insert(1, || Some(Arc::new(1)), 1);
         let sets = || cache.threads.get().unwrap().0.borrow().sets.len();
         assert_eq!(sets(), MIN_SETS);
-        cache.insert(2, Arc::new(2), 100);
+        cache.insert(2, || Some(Arc::new(2)), 100);
         assert_eq!(sets(), 128);
         // Growing empties the table; what is cached after it is found.
         assert_eq!(cached(&cache, 1), None);
         assert_eq!(cached(&cache, 2), Some(2));
-        cache.insert(3, Arc::new(3), 1_000_000);
+        cache.insert(3, || Some(Arc::new(3)), 1_000_000);
         assert_eq!(sets(), MAX_SETS);
-        cache.insert(4, Arc::new(4), 10);
+        cache.insert(4, || Some(Arc::new(4)), 10);
         assert_eq!(sets(), MAX_SETS, "a table never shrinks");
     }
 }

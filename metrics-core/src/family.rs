@@ -3,8 +3,10 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
+use std::sync::PoisonError;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{PoisonError, RwLock, RwLockReadGuard};
+
+use crossbeam_utils::sync::{ShardedLock, ShardedLockReadGuard};
 
 use hashbrown::HashTable;
 use triomphe::ThinArc;
@@ -72,7 +74,9 @@ const FAMILY_REFS: usize = 2;
 enum Storage<M: Metric> {
     /// Label values hashed into a table; the sorted order is kept between scrapes.
     Hashed {
-        table: RwLock<HashTable<Shared<M>>>,
+        /// A read locks one of eight locks, the one of its thread, so that lookups on several
+        /// threads write no shared reader count; a write (an insert, a removal) locks all eight.
+        table: ShardedLock<HashTable<Shared<M>>>,
         order: SortedIndex<Shared<M>>,
         hasher: foldhash::fast::RandomState,
         /// Recent lookups by label values, per thread; unused by pruning families.
@@ -141,7 +145,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 }
             }
             None => Storage::Hashed {
-                table: RwLock::new(HashTable::new()),
+                table: ShardedLock::new(HashTable::new()),
                 order: SortedIndex::new(),
                 hasher: foldhash::fast::RandomState::default(),
                 cache: LookupCache::new(),
@@ -291,8 +295,9 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         entry: &Shared<M>,
         family_len: usize,
     ) {
-        if !self.prune && label::matches::<L>(entry.labels(), labels) {
-            cache.insert(key, entry.clone(), family_len);
+        if !self.prune {
+            let own = || label::matches::<L>(entry.labels(), labels).then(|| entry.clone());
+            cache.insert(key, own, family_len);
         }
     }
 
@@ -534,7 +539,7 @@ fn show(shown: &AtomicBool) {
     }
 }
 
-fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+fn read<T>(lock: &ShardedLock<T>) -> ShardedLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(PoisonError::into_inner)
 }
 
