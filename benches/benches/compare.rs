@@ -9,7 +9,8 @@ use std::sync::Barrier;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use meterstick::{Counter, Format, Gauge, Metrics, Registry};
 use meterstick_benches::{
     Labeled, MeasuredDynService, MeasuredDynamic, sample_lines, service_values,
@@ -346,6 +347,64 @@ const PEERS: [&str; 6] = [
     "fastmetrics",
 ];
 
+impl LabeledPeers {
+    /// Adds each library's loop on one thread to `g`.
+    fn bench_one_thread(&self, g: &mut BenchmarkGroup<'_, WallTime>) {
+        for peer in PEERS {
+            g.bench_function(peer, |b| {
+                b.iter_custom(|n| {
+                    let start = Instant::now();
+                    self.run(peer, 0, n);
+                    start.elapsed()
+                })
+            });
+        }
+    }
+
+    /// Adds meterstick and each peer on one thread, timed in turns `chunk` increments at a time,
+    /// to `g`, and prints their ratios under `name`.
+    fn bench_in_turns(&self, g: &mut BenchmarkGroup<'_, WallTime>, name: &str, chunk: u64) {
+        let turns = Turns::new(chunk);
+        for peer in PEERS.iter().filter(|p| **p != "meterstick") {
+            g.bench_function(format!("meterstick + {peer}"), |b| {
+                b.iter_custom(|n| {
+                    turns.run(
+                        n,
+                        |k| self.run("meterstick", 0, k),
+                        |k| self.run(peer, 0, k),
+                    )
+                })
+            });
+            turns.report(name, "meterstick", peer);
+        }
+    }
+
+    /// Adds each library's loop on two threads at once to `g`.
+    fn bench_two_threads(&self, g: &mut BenchmarkGroup<'_, WallTime>) {
+        for peer in PEERS {
+            g.bench_function(peer, |b| {
+                b.iter_custom(|n| two_threads_indexed(n, |thread, n| self.run(peer, thread, n)))
+            });
+        }
+    }
+
+    /// Checks that every increment of two threads at once landed: the meterstick totals are
+    /// exact, and there is one series a value.
+    fn check_totals(&self) {
+        let total = || -> u64 {
+            self.values
+                .iter()
+                .filter_map(|v| self.meterstick.delivered.get(v))
+                .sum()
+        };
+        let before = total();
+        let each = self.values.len() as u64;
+        two_threads_indexed(each, |thread, n| self.run("meterstick", thread, n));
+        assert_eq!(total() - before, 2 * each);
+        assert_eq!(self.meterstick.delivered.len(), self.values.len());
+    }
+}
+
 fn w3_w4(c: &mut Criterion) {
     let peers = LabeledPeers::new(values());
     let mut g = c.benchmark_group("W3 labeled inc by &str, 1 thread");
@@ -357,86 +416,45 @@ fn w3_w4(c: &mut Criterion) {
             black_box(&raw[i]).fetch_add(1, Ordering::Relaxed)
         })
     });
-    for peer in PEERS {
-        g.bench_function(peer, |b| {
-            b.iter_custom(|n| {
-                let start = Instant::now();
-                peers.run(peer, 0, n);
-                start.elapsed()
-            })
-        });
-    }
+    peers.bench_one_thread(&mut g);
     g.finish();
 
     // The same, meterstick and each peer in turns (about a millisecond each).
     let mut g = c.benchmark_group("W3 in turns");
-    let turns = Turns::new(50_000);
-    for peer in PEERS.iter().filter(|p| **p != "meterstick") {
-        g.bench_function(format!("meterstick + {peer}"), |b| {
-            b.iter_custom(|n| {
-                turns.run(
-                    n,
-                    |k| peers.run("meterstick", 0, k),
-                    |k| peers.run(peer, 0, k),
-                )
-            })
-        });
-        turns.report("W3", "meterstick", peer);
-    }
+    peers.bench_in_turns(&mut g, "W3", 50_000);
     g.finish();
 
     let mut g = c.benchmark_group("W4 labeled inc by &str, 2 threads (per thread)");
-    for peer in PEERS {
-        g.bench_function(peer, |b| {
-            b.iter_custom(|n| two_threads_indexed(n, |thread, n| peers.run(peer, thread, n)))
-        });
-    }
+    peers.bench_two_threads(&mut g);
     g.finish();
-    // Every increment landed somewhere: the meterstick totals are exact.
-    let before: u64 = values()
-        .iter()
-        .filter_map(|v| peers.meterstick.delivered.get(v))
-        .sum();
-    two_threads_indexed(1_000, |thread, n| peers.run("meterstick", thread, n));
-    let after: u64 = values()
-        .iter()
-        .filter_map(|v| peers.meterstick.delivered.get(v))
-        .sum();
-    assert_eq!(after - before, 2_000);
-    assert_eq!(peers.meterstick.delivered.len(), LABELS);
+    peers.check_totals();
 
     // W3 and W4 over a family too large for the per-thread cache: the family's own table.
     let peers = LabeledPeers::new(many_values());
     let mut g = c.benchmark_group("W3 large family, 10k values, 1 thread");
-    for peer in PEERS {
-        g.bench_function(peer, |b| {
-            b.iter_custom(|n| {
-                let start = Instant::now();
-                peers.run(peer, 0, n);
-                start.elapsed()
-            })
-        });
-    }
+    peers.bench_one_thread(&mut g);
+    g.finish();
+    let mut g = c.benchmark_group("W3 large family in turns");
+    peers.bench_in_turns(&mut g, "W3 large family", 20_000);
     g.finish();
     let mut g = c.benchmark_group("W4 large family, 10k values, 2 threads (per thread)");
-    for peer in PEERS {
-        g.bench_function(peer, |b| {
-            b.iter_custom(|n| two_threads_indexed(n, |thread, n| peers.run(peer, thread, n)))
+    peers.bench_two_threads(&mut g);
+    g.finish();
+
+    // The same, meterstick and each peer in turns (a few milliseconds each, two threads each).
+    let mut g = c.benchmark_group("W4 large family in turns");
+    let turns = Turns::new(20_000);
+    let on_two = |peer: &str, n: u64| {
+        two_threads_indexed(n, |thread, n| peers.run(peer, thread, n));
+    };
+    for peer in PEERS.iter().filter(|p| **p != "meterstick") {
+        g.bench_function(format!("meterstick + {peer}"), |b| {
+            b.iter_custom(|n| turns.run(n, |k| on_two("meterstick", k), |k| on_two(peer, k)))
         });
+        turns.report("W4 large family", "meterstick", peer);
     }
     g.finish();
-    let total = || -> u64 {
-        many_values()
-            .iter()
-            .filter_map(|v| peers.meterstick.delivered.get(v))
-            .sum()
-    };
-    let before = total();
-    two_threads_indexed(MANY_LABELS as u64, |thread, n| {
-        peers.run("meterstick", thread, n)
-    });
-    assert_eq!(total() - before, 2 * MANY_LABELS as u64);
-    assert_eq!(peers.meterstick.delivered.len(), MANY_LABELS);
+    peers.check_totals();
 }
 
 fn w5(c: &mut Criterion) {
