@@ -4,11 +4,13 @@
 //! Each thread that looks a family up by label values gets its own small four-way
 //! set-associative table, keyed by a digest of the values, that holds a strong reference to the
 //! series found. The family's count of removals goes into the digest, which differs for every
-//! count, so that no entry found before a removal is found after it; a hit is checked against the series' own label values before
-//! use, so a digest collision only costs a trip to the family's table.
+//! count, so that no entry found before a removal is found after it; a hit is checked against
+//! the series' own label values before use, so a digest collision only costs a trip to the
+//! family's table.
 //! The table grows with the family, up to `MAX_SETS * WAYS` slots (1,024 series, 16 KiB per
 //! thread and family); it keeps at most that many series alive per thread after their removal,
-//! until the slots are reused or the family is dropped.
+//! until the slots are reused or the family is dropped. A family larger than that has one miss
+//! in `ADMIT_ONE_IN` cached.
 
 use std::cell::RefCell;
 
@@ -135,12 +137,7 @@ impl<T: Send + Sync> LookupCache<T> {
         }
         // Series let go of are dropped after the table is released, in case that is heavy.
         drop(table);
-        if let Some(evicted) = evicted {
-            drop(evicted);
-        }
-        if let Some(outgrown) = outgrown {
-            drop(outgrown);
-        }
+        drop((evicted, outgrown));
     }
 }
 
