@@ -361,17 +361,33 @@ impl LabeledPeers {
         }
     }
 
-    /// Adds meterstick and each peer on one thread, timed in turns `chunk` increments at a time,
-    /// to `g`, and prints their ratios under `name`.
-    fn bench_in_turns(&self, g: &mut BenchmarkGroup<'_, WallTime>, name: &str, chunk: u64) {
+    /// Makes `n` increments of `peer` on each of `threads` threads (one or two) at once.
+    fn run_on(&self, peer: &str, threads: usize, n: u64) {
+        match threads {
+            1 => self.run(peer, 0, n),
+            _ => {
+                two_threads_indexed(n, |thread, n| self.run(peer, thread, n));
+            }
+        }
+    }
+
+    /// Adds meterstick and each peer on `threads` threads (one or two), timed in turns `chunk`
+    /// increments at a time, to `g`, and prints their ratios under `name`.
+    fn bench_in_turns(
+        &self,
+        g: &mut BenchmarkGroup<'_, WallTime>,
+        name: &str,
+        threads: usize,
+        chunk: u64,
+    ) {
         let turns = Turns::new(chunk);
         for peer in PEERS.iter().filter(|p| **p != "meterstick") {
             g.bench_function(format!("meterstick + {peer}"), |b| {
                 b.iter_custom(|n| {
                     turns.run(
                         n,
-                        |k| self.run("meterstick", 0, k),
-                        |k| self.run(peer, 0, k),
+                        |k| self.run_on("meterstick", threads, k),
+                        |k| self.run_on(peer, threads, k),
                     )
                 })
             });
@@ -421,7 +437,7 @@ fn w3_w4(c: &mut Criterion) {
 
     // The same, meterstick and each peer in turns (about a millisecond each).
     let mut g = c.benchmark_group("W3 in turns");
-    peers.bench_in_turns(&mut g, "W3", 50_000);
+    peers.bench_in_turns(&mut g, "W3", 1, 50_000);
     g.finish();
 
     let mut g = c.benchmark_group("W4 labeled inc by &str, 2 threads (per thread)");
@@ -435,7 +451,7 @@ fn w3_w4(c: &mut Criterion) {
     peers.bench_one_thread(&mut g);
     g.finish();
     let mut g = c.benchmark_group("W3 large family in turns");
-    peers.bench_in_turns(&mut g, "W3 large family", 20_000);
+    peers.bench_in_turns(&mut g, "W3 large family", 1, 20_000);
     g.finish();
     let mut g = c.benchmark_group("W4 large family, 10k values, 2 threads (per thread)");
     peers.bench_two_threads(&mut g);
@@ -443,16 +459,7 @@ fn w3_w4(c: &mut Criterion) {
 
     // The same, meterstick and each peer in turns (a few milliseconds each, two threads each).
     let mut g = c.benchmark_group("W4 large family in turns");
-    let turns = Turns::new(20_000);
-    let on_two = |peer: &str, n: u64| {
-        two_threads_indexed(n, |thread, n| peers.run(peer, thread, n));
-    };
-    for peer in PEERS.iter().filter(|p| **p != "meterstick") {
-        g.bench_function(format!("meterstick + {peer}"), |b| {
-            b.iter_custom(|n| turns.run(n, |k| on_two("meterstick", k), |k| on_two(peer, k)))
-        });
-        turns.report("W4 large family", "meterstick", peer);
-    }
+    peers.bench_in_turns(&mut g, "W4 large family", 2, 20_000);
     g.finish();
     peers.check_totals();
 }
