@@ -67,15 +67,25 @@ struct Counted {
     /// one counter per label value
     #[metric(label = "k")]
     hits: Family<meterstick::Counter>,
+    /// the same keys and values in another family of the same type, whose lookups share this
+    /// thread's cache with the first
+    #[metric(label = "k")]
+    misses: Family<meterstick::Counter>,
 }
 
-/// What a test does to a family next.
+impl Counted {
+    fn family(&self, f: usize) -> &Family<meterstick::Counter> {
+        [&self.hits, &self.misses][f]
+    }
+}
+
+/// What a test does to one of the two families (the first field) next.
 #[derive(Clone, Debug)]
 enum Op {
-    Inc(usize, u64),
-    Remove(usize),
-    Clear,
-    Hold(usize),
+    Inc(usize, usize, u64),
+    Remove(usize, usize),
+    Clear(usize),
+    Hold(usize, usize),
     IncHeld(usize, u64),
     Scrape,
 }
@@ -84,49 +94,57 @@ const POOL: [&str; 5] = ["a", "b", "smtp_client:source1->", "quote\"d", "é"];
 
 fn op() -> impl Strategy<Value = Op> {
     let at = 0..POOL.len();
+    let f = 0..2usize;
     prop_oneof![
-        4 => (at.clone(), 1..100u64).prop_map(|(i, n)| Op::Inc(i, n)),
-        1 => at.clone().prop_map(Op::Remove),
-        1 => Just(Op::Clear),
-        1 => at.prop_map(Op::Hold),
+        4 => (f.clone(), at.clone(), 1..100u64).prop_map(|(f, i, n)| Op::Inc(f, i, n)),
+        1 => (f.clone(), at.clone()).prop_map(|(f, i)| Op::Remove(f, i)),
+        1 => f.clone().prop_map(Op::Clear),
+        1 => (f, at).prop_map(|(f, i)| Op::Hold(f, i)),
         2 => (0..8usize, 1..100u64).prop_map(|(h, n)| Op::IncHeld(h, n)),
         2 => Just(Op::Scrape),
     ]
 }
 
+/// Each label's value in one family, and the number of the series that holds it.
+type Model = std::collections::BTreeMap<&'static str, (u64, usize)>;
+
 proptest! {
     /// Lookups (cached after the first), removals, clears, held handles and scrapes in any
-    /// order: the family's values and its exports always match a plain map, so no update reaches
-    /// a removed series through a lookup and no removed series is exported.
+    /// order, on two families with the same label values: each family's values and exports
+    /// always match a plain map, so no update reaches a removed series or the other family's
+    /// series through a lookup, and no removed series is exported.
     #[test]
     fn a_family_matches_a_map_through_removals_and_scrapes(ops in proptest::collection::vec(op(), 1..60)) {
         let registry = Registry::new();
         let m = registry.register(Counted::new()).unwrap();
-        // The model: each label's value and the number of the series that holds it.
-        let mut model: std::collections::BTreeMap<&str, (u64, usize)> = Default::default();
+        let mut models: [Model; 2] = Default::default();
         let mut next_id = 0;
+        let mut new_series = |model: &mut Model, label| {
+            model.entry(label).or_insert_with(|| { next_id += 1; (0, next_id) }).1
+        };
         let mut held = Vec::new();
         for op in ops {
             match op {
-                Op::Inc(i, n) => {
-                    m.hits.inc_by(POOL[i], n);
-                    model.entry(POOL[i]).or_insert_with(|| { next_id += 1; (0, next_id) }).0 += n;
+                Op::Inc(f, i, n) => {
+                    m.family(f).inc_by(POOL[i], n);
+                    new_series(&mut models[f], POOL[i]);
+                    models[f].get_mut(POOL[i]).unwrap().0 += n;
                 }
-                Op::Remove(i) => {
-                    prop_assert_eq!(m.hits.remove(POOL[i]), model.remove(POOL[i]).is_some());
+                Op::Remove(f, i) => {
+                    prop_assert_eq!(m.family(f).remove(POOL[i]), models[f].remove(POOL[i]).is_some());
                 }
-                Op::Clear => {
-                    m.hits.clear();
-                    model.clear();
+                Op::Clear(f) => {
+                    m.family(f).clear();
+                    models[f].clear();
                 }
-                Op::Hold(i) => {
-                    let id = model.entry(POOL[i]).or_insert_with(|| { next_id += 1; (0, next_id) }).1;
-                    held.push((m.hits.with(POOL[i]), POOL[i], id));
+                Op::Hold(f, i) => {
+                    let id = new_series(&mut models[f], POOL[i]);
+                    held.push((m.family(f).with(POOL[i]), f, POOL[i], id));
                 }
                 Op::IncHeld(h, n) => {
-                    if let Some((handle, label, id)) = held.get(h) {
+                    if let Some((handle, f, label, id)) = held.get(h) {
                         handle.inc_by(n);
-                        match model.get_mut(label) {
+                        match models[*f].get_mut(label) {
                             Some((value, current)) if current == id => *value += n,
                             _ => {} // a removed series: counted, never exported
                         }
@@ -134,19 +152,23 @@ proptest! {
                 }
                 Op::Scrape => {
                     let json: serde_json::Value = serde_json::from_str(&registry.to_json()).unwrap();
-                    let exported: std::collections::BTreeMap<String, u64> = json["hits"]["value"]["k"]
-                        .as_object()
-                        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_f64().unwrap() as u64)).collect())
-                        .unwrap_or_default();
-                    let expected: std::collections::BTreeMap<String, u64> =
-                        model.iter().map(|(k, (v, _))| (k.to_string(), *v)).collect();
-                    prop_assert_eq!(exported, expected);
+                    for (name, model) in ["hits", "misses"].iter().zip(&models) {
+                        let exported: std::collections::BTreeMap<String, u64> = json[name]["value"]["k"]
+                            .as_object()
+                            .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_f64().unwrap() as u64)).collect())
+                            .unwrap_or_default();
+                        let expected: std::collections::BTreeMap<String, u64> =
+                            model.iter().map(|(k, (v, _))| (k.to_string(), *v)).collect();
+                        prop_assert_eq!(exported, expected, "{}", name);
+                    }
                 }
             }
-            for label in POOL {
-                prop_assert_eq!(m.hits.get(label), model.get(label).map(|(v, _)| *v), "{}", label);
+            for (f, model) in models.iter().enumerate() {
+                for label in POOL {
+                    prop_assert_eq!(m.family(f).get(label), model.get(label).map(|(v, _)| *v), "{} {}", f, label);
+                }
+                prop_assert_eq!(m.family(f).len(), model.len());
             }
-            prop_assert_eq!(m.hits.len(), model.len());
         }
     }
 }

@@ -1,24 +1,31 @@
-//! A family's per-thread cache of recent lookups, so that a labeled update by `&str` touches no
-//! shared memory but the metric itself: no lock, no reference count.
+//! The per-thread cache of recent lookups, so that a labeled update by `&str` touches no shared
+//! memory but the metric itself: no lock, no reference count.
 //!
-//! Each thread that looks a family up by label values gets its own small four-way
-//! set-associative table, keyed by a digest of the values, that holds a strong reference to the
-//! series found. The family's count of removals goes into the digest, which differs for every
-//! count, so that no entry found before a removal is found after it; a hit is checked against
-//! the series' own label values before use, so a digest collision only costs a trip to the
-//! family's table.
-//! The table grows with the family, up to `MAX_SETS * WAYS` slots (1,024 series, 16 KiB per
-//! thread and family); it keeps at most that many series alive per thread after their removal,
-//! until the slots are reused or the family is dropped. A family larger than that has one miss
-//! in `ADMIT_ONE_IN` cached.
+//! Each thread has a small four-way set-associative table per metric type (`Counter`, `Gauge`,
+//! `Histogram`, `ShardedCounter`), shared by every family of that type and reached as a
+//! `thread_local!` static, with no lookup of its own. An entry is keyed by a digest of the label
+//! values and holds a strong reference to the series found. The digest takes in the family's
+//! stamp, a number no other family and no earlier state of the same family has had (a family
+//! takes a new one at each removal), so that no entry is ever found by another family, nor
+//! after a removal from its own; a hit is checked against the series' own label values before
+//! use, so a digest collision only costs a trip to the family's table. A metric type defined
+//! outside this crate has one table per thread and family instead.
+//!
+//! A table grows, emptied, to suit the largest family looked up through it and whenever it has
+//! let go of as many entries as it has sets, up to `MAX_SETS * WAYS` slots (4,096 series,
+//! 64 KiB per thread). It keeps the series it holds alive after their removal, or their
+//! family's drop, until the slots are reused. A family larger than a full-size table has one
+//! miss in `ADMIT_ONE_IN` cached.
 
 use std::cell::RefCell;
+
+use std::thread::LocalKey;
 
 use thread_local::ThreadLocal;
 
 const WAYS: usize = 4;
 const MIN_SETS: usize = 8;
-const MAX_SETS: usize = 256;
+const MAX_SETS: usize = 1024;
 /// Of the misses on a family with more series than a table can hold, the share cached: one in
 /// this many. Lookups spread over such a family mostly miss, and each entry cached lets go of
 /// another, whose reference count is then written, on a line likely out of the processor's
@@ -37,18 +44,28 @@ struct Set<T> {
 /// are the best mixed.
 #[inline(always)]
 fn set_index(key: u64, sets: usize) -> usize {
-    (key >> 48) as usize & (sets - 1)
+    (key >> 48) as usize & sets.wrapping_sub(1)
 }
 
-/// One thread's table.
+/// One thread's table; empty until its first insert.
 struct Table<T> {
-    sets: Box<[Set<T>]>,
+    sets: Vec<Set<T>>,
     /// Misses offered to a full-size table of a family larger than it, for admitting one in
     /// [`ADMIT_ONE_IN`].
     offered: u32,
+    /// Entries let go of to make room since the table last grew.
+    evicted: usize,
 }
 
 impl<T> Table<T> {
+    const fn new() -> Self {
+        Table {
+            sets: Vec::new(),
+            offered: 0,
+            evicted: 0,
+        }
+    }
+
     fn with_sets(sets: usize) -> Self {
         Table {
             sets: (0..sets)
@@ -58,6 +75,7 @@ impl<T> Table<T> {
                 })
                 .collect(),
             offered: 0,
+            evicted: 0,
         }
     }
 
@@ -69,76 +87,142 @@ impl<T> Table<T> {
 
     #[inline]
     fn find(&self, key: u64) -> Option<&T> {
-        let set = &self.sets[set_index(key, self.sets.len())];
+        // An empty table has no set: the mask of zero sets takes every bit, and `get` fails.
+        let set = self.sets.get(set_index(key, self.sets.len()))?;
         let way = set.keys.iter().position(|k| *k == key)?;
         set.entries[way].as_ref()
     }
 }
 
-/// One thread's table, on cache lines of its own: its borrow flag is written by every lookup,
-/// and `ThreadLocal` keeps the values of threads side by side.
+/// A thread's table shared by the families of one metric type, held in a `thread_local!`
+/// static (see [`Metric`](crate::Metric)'s hidden `thread_table`).
+pub struct ThreadTable<T>(RefCell<Table<T>>);
+
+impl<T> ThreadTable<T> {
+    /// An empty table, for a `const` thread-local initializer.
+    pub const fn new() -> Self {
+        ThreadTable(RefCell::new(Table::new()))
+    }
+}
+
+impl<T> Default for ThreadTable<T> {
+    fn default() -> Self {
+        ThreadTable::new()
+    }
+}
+
+/// One thread's table of one family, on cache lines of its own: its borrow flag is written by
+/// every lookup, and `ThreadLocal` keeps the values of threads side by side.
 #[repr(align(128))]
 struct Own<T>(RefCell<Table<T>>);
 
-/// The per-thread lookup tables of one family; `T` is a strong reference to a series.
-pub(crate) struct LookupCache<T: Send + Sync> {
-    threads: Box<ThreadLocal<Own<T>>>,
+/// Where a family finds the tables of its lookups; `T` is a strong reference to a series.
+///
+/// The table shared by the family's metric type is passed to each call, not kept here, so that
+/// the compiler sees which `thread_local!` it is and reaches it directly.
+pub(crate) struct LookupCache<T: Send + Sync + 'static> {
+    /// Tables of the family's own, for a metric type with no shared table.
+    own: Option<Box<ThreadLocal<Own<T>>>>,
 }
 
-impl<T: Send + Sync> LookupCache<T> {
-    pub(crate) fn new() -> Self {
+/// The tables a metric type shares between its families, if it has them.
+pub(crate) type SharedTables<T> = Option<&'static LocalKey<ThreadTable<T>>>;
+
+impl<T: Send + Sync + 'static> LookupCache<T> {
+    /// Tables of its own unless the family's metric type shares `shared`.
+    pub(crate) fn new(shared: SharedTables<T>) -> Self {
         LookupCache {
-            threads: Box::new(ThreadLocal::new()),
+            own: shared.is_none().then(|| Box::new(ThreadLocal::new())),
         }
     }
 
     /// Runs `hit` on the entry this thread cached under `key`, if there is one; `hit` checks it
-    /// (its values) and returns `None` to decline it.
-    #[inline]
-    pub(crate) fn get<R>(&self, key: u64, hit: impl FnOnce(&T) -> Option<R>) -> Option<R> {
-        let table = self.threads.get()?.0.try_borrow().ok()?;
-        hit(table.find(key)?)
+    /// (its values) and returns `None` to decline it. `shared` is the one given to `new`.
+    #[inline(always)]
+    pub(crate) fn get<R>(
+        &self,
+        shared: SharedTables<T>,
+        key: u64,
+        hit: impl FnOnce(&T) -> Option<R>,
+    ) -> Option<R> {
+        let find = |table: &RefCell<Table<T>>| hit(table.try_borrow().ok()?.find(key)?);
+        match shared {
+            // Fails only while the thread is being torn down: a miss.
+            Some(tables) => tables.try_with(|t| find(&t.0)).ok().flatten(),
+            None => find(&self.own.as_ref()?.get()?.0),
+        }
     }
 
     /// Caches the entry `entry()` gives, if any, under `key` in this thread, evicting the oldest
     /// way of its set. The table is first grown, emptied, to suit a family of `family_len`
     /// series; for a family larger than the table can ever hold, only one call in
-    /// [`ADMIT_ONE_IN`] asks for its entry and caches it.
+    /// [`ADMIT_ONE_IN`] asks for its entry and caches it. `shared` is the one given to `new`.
     #[cold]
-    pub(crate) fn insert(&self, key: u64, entry: impl FnOnce() -> Option<T>, family_len: usize) {
-        let cell = self
-            .threads
-            .get_or(|| Own(RefCell::new(Table::with_sets(MIN_SETS))));
-        let Ok(mut table) = cell.0.try_borrow_mut() else {
-            return;
-        };
-        let wanted = family_len.next_power_of_two().clamp(MIN_SETS, MAX_SETS);
-        let outgrown = (table.sets.len() < wanted)
-            .then(|| std::mem::replace(&mut *table, Table::with_sets(wanted)));
-        let admitted = family_len <= MAX_SETS * WAYS || {
-            table.offered = table.offered.wrapping_add(1);
-            table.offered % ADMIT_ONE_IN == 0
-        };
-        let Some(entry) = admitted.then(entry).flatten() else {
-            drop(table);
-            drop(outgrown);
-            return;
-        };
-        let set = table.set_of(key);
-        // Replace a slot of the same key in place; otherwise the newest goes first.
-        let way = set.keys.iter().position(|k| *k == key).unwrap_or(WAYS - 1);
-        set.keys[way] = key;
-        let evicted = set.entries[way].replace(entry);
-        // Moved to the front by swaps: a fixed, short loop, where a rotation of the slice up
-        // to `way` is two calls to `memmove`.
-        for i in (0..way).rev() {
-            set.keys.swap(i, i + 1);
-            set.entries.swap(i, i + 1);
+    pub(crate) fn insert(
+        &self,
+        shared: SharedTables<T>,
+        key: u64,
+        entry: impl FnOnce() -> Option<T>,
+        family_len: usize,
+    ) {
+        match (shared, &self.own) {
+            (Some(tables), _) => {
+                let _ = tables.try_with(|t| insert(&t.0, key, entry, family_len));
+            }
+            (None, Some(tables)) => {
+                let table = tables.get_or(|| Own(RefCell::new(Table::new())));
+                insert(&table.0, key, entry, family_len);
+            }
+            (None, None) => {}
         }
-        // Series let go of are dropped after the table is released, in case that is heavy.
-        drop(table);
-        drop((evicted, outgrown));
     }
+}
+
+fn insert<T>(
+    cell: &RefCell<Table<T>>,
+    key: u64,
+    entry: impl FnOnce() -> Option<T>,
+    family_len: usize,
+) {
+    let Ok(mut table) = cell.try_borrow_mut() else {
+        return;
+    };
+    let sets = table.sets.len();
+    let mut wanted = family_len.next_power_of_two().clamp(MIN_SETS, MAX_SETS);
+    // Families sharing the table crowd each other out: more room once as many entries have
+    // been let go of as there are sets.
+    if table.evicted >= sets {
+        wanted = wanted.max((sets * 2).min(MAX_SETS));
+    }
+    let outgrown =
+        (sets < wanted).then(|| std::mem::replace(&mut *table, Table::with_sets(wanted)));
+    let admitted = family_len <= MAX_SETS * WAYS || {
+        table.offered = table.offered.wrapping_add(1);
+        table.offered % ADMIT_ONE_IN == 0
+    };
+    let Some(entry) = admitted.then(entry).flatten() else {
+        drop(table);
+        drop(outgrown);
+        return;
+    };
+    let set = table.set_of(key);
+    // Replace a slot of the same key in place; otherwise the newest goes first.
+    let same = set.keys.iter().position(|k| *k == key);
+    let way = same.unwrap_or(WAYS - 1);
+    set.keys[way] = key;
+    let evicted = set.entries[way].replace(entry);
+    // Moved to the front by swaps: a fixed, short loop, where a rotation of the slice up to
+    // `way` is two calls to `memmove`.
+    for i in (0..way).rev() {
+        set.keys.swap(i, i + 1);
+        set.entries.swap(i, i + 1);
+    }
+    if same.is_none() && evicted.is_some() {
+        table.evicted += 1;
+    }
+    // Series let go of are dropped after the table is released, in case that is heavy.
+    drop(table);
+    drop((evicted, outgrown));
 }
 
 #[cfg(test)]
@@ -146,26 +230,74 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
-    fn cached(cache: &LookupCache<Arc<u32>>, key: u64) -> Option<u32> {
-        cache.get(key, |v| Some(**v))
+    std::thread_local! {
+        static TABLE: ThreadTable<Arc<u32>> = const { ThreadTable::new() };
+    }
+
+    /// A family's cache with the tables it was made with: of its own, or the thread's shared
+    /// `TABLE`.
+    struct Tested {
+        cache: LookupCache<Arc<u32>>,
+        shared: SharedTables<Arc<u32>>,
+    }
+
+    impl Tested {
+        fn cached(&self, key: u64) -> Option<u32> {
+            self.cache.get(self.shared, key, |v| Some(**v))
+        }
+
+        fn insert(&self, key: u64, entry: impl FnOnce() -> Option<Arc<u32>>, family_len: usize) {
+            self.cache.insert(self.shared, key, entry, family_len)
+        }
+
+        fn sets(&self) -> usize {
+            let sets = |t: &RefCell<Table<_>>| t.borrow().sets.len();
+            match self.shared {
+                Some(tables) => tables.with(|t| sets(&t.0)),
+                None => sets(&self.cache.own.as_ref().unwrap().get().unwrap().0),
+            }
+        }
+    }
+
+    /// Runs `test` on a cache with tables of its own, then on one with the thread's shared
+    /// table, empty at first (each test has a thread of its own).
+    fn each_kind(test: impl Fn(&Tested)) {
+        for shared in [None, Some(&TABLE)] {
+            test(&Tested {
+                cache: LookupCache::new(shared),
+                shared,
+            });
+        }
     }
 
     #[test]
     fn a_thread_finds_what_it_cached_and_no_other_thread_does() {
-        let cache = LookupCache::new();
-        assert_eq!(cached(&cache, 7), None);
-        cache.insert(7, || Some(Arc::new(70)), 1);
-        assert_eq!(cached(&cache, 7), Some(70));
-        assert_eq!(cached(&cache, 8), None);
-        std::thread::scope(|s| {
-            s.spawn(|| assert_eq!(cached(&cache, 7), None));
+        each_kind(|cache| {
+            assert_eq!(cache.cached(7), None);
+            cache.insert(7, || Some(Arc::new(70)), 1);
+            assert_eq!(cache.cached(7), Some(70));
+            assert_eq!(cache.cached(8), None);
+            std::thread::scope(|s| {
+                s.spawn(|| assert_eq!(cache.cached(7), None));
+            });
+            // An entry declined by its maker is not cached.
+            cache.insert(9, || None, 1);
+            assert_eq!(cache.cached(9), None);
+            // The same key again replaces its slot rather than taking a second one.
+            cache.insert(7, || Some(Arc::new(71)), 1);
+            assert_eq!(cache.cached(7), Some(71));
         });
-        // An entry declined by its maker is not cached.
-        cache.insert(9, || None, 1);
-        assert_eq!(cached(&cache, 9), None);
-        // The same key again replaces its slot rather than taking a second one.
-        cache.insert(7, || Some(Arc::new(71)), 1);
-        assert_eq!(cached(&cache, 7), Some(71));
+    }
+
+    #[test]
+    fn families_sharing_a_table_find_each_others_keys_and_only_the_shared_one_does() {
+        let a = LookupCache::new(Some(&TABLE));
+        let b = LookupCache::new(Some(&TABLE));
+        let own: LookupCache<Arc<u32>> = LookupCache::new(None);
+        a.insert(Some(&TABLE), 5, || Some(Arc::new(50)), 1);
+        // Keys tell families apart (the family's stamp is in them), not the table.
+        assert_eq!(b.get(Some(&TABLE), 5, |v| Some(**v)), Some(50));
+        assert_eq!(own.get(None, 5, |v| Some(**v)), None);
     }
 
     #[test]
@@ -192,54 +324,77 @@ mod tests {
 
     #[test]
     fn a_full_set_evicts_its_oldest_way() {
-        let cache = LookupCache::new();
-        // Keys that differ only above the set bits share a set.
-        let key = |i: u64| 3 + (i << 20);
-        let entries: Vec<_> = (0..=WAYS as u64).map(|i| Arc::new(i as u32)).collect();
-        for (i, entry) in entries.iter().enumerate() {
-            cache.insert(key(i as u64), || Some(Arc::clone(entry)), 1);
-        }
-        assert_eq!(cached(&cache, key(0)), None);
-        for i in 1..=WAYS as u64 {
-            assert_eq!(cached(&cache, key(i)), Some(i as u32));
-        }
-        // The evicted entry is let go of; the others are still held by the cache.
-        assert_eq!(Arc::strong_count(&entries[0]), 1);
-        assert_eq!(Arc::strong_count(&entries[1]), 2);
+        each_kind(|cache| {
+            // Keys that differ only above the set bits share a set.
+            let key = |i: u64| 3 + (i << 20);
+            let entries: Vec<_> = (0..=WAYS as u64).map(|i| Arc::new(i as u32)).collect();
+            for (i, entry) in entries.iter().enumerate() {
+                cache.insert(key(i as u64), || Some(Arc::clone(entry)), 1);
+            }
+            assert_eq!(cache.cached(key(0)), None);
+            for i in 1..=WAYS as u64 {
+                assert_eq!(cache.cached(key(i)), Some(i as u32));
+            }
+            // The evicted entry is let go of; the others are still held by the cache.
+            assert_eq!(Arc::strong_count(&entries[0]), 1);
+            assert_eq!(Arc::strong_count(&entries[1]), 2);
+        });
     }
 
     #[test]
     fn a_family_larger_than_the_table_has_one_miss_in_eight_cached() {
-        let cache = LookupCache::new();
-        let huge = MAX_SETS * WAYS + 1;
-        let entries: Vec<_> = (0..16).map(Arc::new).collect();
-        for (key, entry) in (1..).zip(&entries) {
-            cache.insert(key, || Some(Arc::clone(entry)), huge);
-        }
-        let kept: Vec<u64> = (1..=16).filter(|k| cached(&cache, *k).is_some()).collect();
-        assert_eq!(kept, [8, 16]);
-        // The entries of the others were never asked for.
-        assert_eq!(Arc::strong_count(&entries[0]), 1);
-        assert_eq!(Arc::strong_count(&entries[7]), 2);
-        // A family that fits caches every miss.
-        cache.insert(100, || Some(Arc::new(100)), MAX_SETS * WAYS);
-        assert_eq!(cached(&cache, 100), Some(100));
+        each_kind(|cache| {
+            let huge = MAX_SETS * WAYS + 1;
+            let entries: Vec<_> = (0..16).map(Arc::new).collect();
+            for (key, entry) in (1..).zip(&entries) {
+                cache.insert(key, || Some(Arc::clone(entry)), huge);
+            }
+            let kept: Vec<u64> = (1..=16).filter(|k| cache.cached(*k).is_some()).collect();
+            assert_eq!(kept, [8, 16]);
+            // The entries of the others were never asked for.
+            assert_eq!(Arc::strong_count(&entries[0]), 1);
+            assert_eq!(Arc::strong_count(&entries[7]), 2);
+            // A family that fits caches every miss.
+            cache.insert(100, || Some(Arc::new(100)), MAX_SETS * WAYS);
+            assert_eq!(cache.cached(100), Some(100));
+        });
     }
 
     #[test]
     fn the_table_grows_with_the_family_and_stops_at_its_bound() {
-        let cache = LookupCache::new();
-        cache.insert(1, || Some(Arc::new(1)), 1);
-        let sets = || cache.threads.get().unwrap().0.borrow().sets.len();
-        assert_eq!(sets(), MIN_SETS);
-        cache.insert(2, || Some(Arc::new(2)), 100);
-        assert_eq!(sets(), 128);
-        // Growing empties the table; what is cached after it is found.
-        assert_eq!(cached(&cache, 1), None);
-        assert_eq!(cached(&cache, 2), Some(2));
-        cache.insert(3, || Some(Arc::new(3)), 1_000_000);
-        assert_eq!(sets(), MAX_SETS);
-        cache.insert(4, || Some(Arc::new(4)), 10);
-        assert_eq!(sets(), MAX_SETS, "a table never shrinks");
+        each_kind(|cache| {
+            cache.insert(1, || Some(Arc::new(1)), 1);
+            assert_eq!(cache.sets(), MIN_SETS);
+            cache.insert(2, || Some(Arc::new(2)), 100);
+            assert_eq!(cache.sets(), 128);
+            // Growing empties the table; what is cached after it is found.
+            assert_eq!(cache.cached(1), None);
+            assert_eq!(cache.cached(2), Some(2));
+            cache.insert(3, || Some(Arc::new(3)), 1_000_000);
+            assert_eq!(cache.sets(), MAX_SETS);
+            cache.insert(4, || Some(Arc::new(4)), 10);
+            assert_eq!(cache.sets(), MAX_SETS, "a table never shrinks");
+        });
+    }
+
+    #[test]
+    fn a_table_that_lets_go_of_as_many_entries_as_it_has_sets_doubles() {
+        each_kind(|cache| {
+            // Keys `i << 48` go to the sets in turn: the first `MIN_SETS * WAYS` fill the
+            // table, and each one after evicts an entry.
+            let key = |i: usize| (i as u64) << 48;
+            let fill = MIN_SETS * WAYS;
+            for i in 0..fill + MIN_SETS - 1 {
+                cache.insert(key(i), || Some(Arc::new(i as u32)), 1);
+            }
+            // The same key again evicts nothing.
+            cache.insert(key(fill), || Some(Arc::new(0)), 1);
+            cache.insert(key(fill + MIN_SETS - 1), || Some(Arc::new(0)), 1);
+            assert_eq!(cache.sets(), MIN_SETS);
+            // That was the `MIN_SETS`-th eviction: the next insert doubles the table first.
+            cache.insert(1 << 62, || Some(Arc::new(1)), 1);
+            assert_eq!(cache.sets(), 2 * MIN_SETS);
+            assert_eq!(cache.cached(1 << 62), Some(1));
+        });
     }
 }

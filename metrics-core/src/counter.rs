@@ -52,4 +52,6 @@ impl Metric for Counter {
     fn sample(&self) -> Sample<'_> {
         Sample::Counter(self.get())
     }
+
+    crate::metric::thread_table!(Counter);
 }

@@ -17,14 +17,13 @@ use crate::encode;
 use crate::gauge::Gauge;
 use crate::histogram::Histogram;
 use crate::label::{self, LabelSet, Stored};
-use crate::metric::Metric;
+use crate::metric::{Metric, Shared};
 use crate::sorted::{Identity, SortedIndex};
 
-/// A series: its metric, then the packed bytes of its label values (see `label::with_packed`)
-/// in the form `label::stored` gives them, which says too whether they are plain. It is one
-/// allocation, shared by the family and every [`Series`] handle: reference count, metric,
-/// length, bytes.
-type Shared<M> = ThinArc<M, u8>;
+// A series (`Shared`): its metric, then the packed bytes of its label values (see
+// `label::with_packed`) in the form `label::stored` gives them, which says too whether they are
+// plain. It is one allocation, shared by the family, every [`Series`] handle and the lookup
+// cache: reference count, metric, length, bytes.
 
 /// Creates a series of `metric` with these label values.
 fn new_series<L: LabelSet, M>(values: L::Ref<'_>, metric: M) -> Shared<M> {
@@ -81,9 +80,10 @@ enum Storage<M: Metric> {
         hasher: foldhash::fast::RandomState,
         /// Recent lookups by label values, per thread; unused by pruning families.
         cache: LookupCache<Shared<M>>,
-        /// Counts the removals from `table`. The cache keys each entry by the count when it was
-        /// found as well, so that an entry found before a removal is never used after it.
-        removals: AtomicU64,
+        /// A number no other family and no earlier state of this one has had: taken anew at
+        /// each removal from `table`. The cache keys each entry by it as well, so that an entry
+        /// is found neither by another family nor after a removal.
+        stamp: AtomicU64,
     },
     /// A fixed set of label values (an enum): one slot each, no hashing.
     Dense {
@@ -148,8 +148,8 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 table: ShardedLock::new(HashTable::new()),
                 order: SortedIndex::new(),
                 hasher: foldhash::fast::RandomState::default(),
-                cache: LookupCache::new(),
-                removals: AtomicU64::new(0),
+                cache: LookupCache::new(M::thread_table()),
+                stamp: AtomicU64::new(label::new_stamp()),
             },
         };
         Family {
@@ -236,14 +236,14 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 table,
                 hasher,
                 cache,
-                removals,
+                stamp,
                 ..
             } => {
                 // Read before the table: a removal after this makes the key below stale.
-                let key = label::digest::<L>(labels, removals.load(Ordering::Acquire));
+                let key = label::digest::<L>(labels, stamp.load(Ordering::Acquire));
                 // A pruning family counts handles, so this thread may not hold its series.
                 if !self.prune {
-                    let hit = cache.get(key, |entry| {
+                    let hit = cache.get(M::thread_table(), key, |entry| {
                         label::matches::<L>(entry.labels(), labels).then(|| f(entry.metric()))
                     });
                     if let Some(result) = hit {
@@ -297,7 +297,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     ) {
         if !self.prune {
             let own = || label::matches::<L>(entry.labels(), labels).then(|| entry.clone());
-            cache.insert(key, own, family_len);
+            cache.insert(M::thread_table(), key, own, family_len);
         }
     }
 
@@ -395,7 +395,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 table,
                 order,
                 hasher,
-                removals,
+                stamp,
                 ..
             } => {
                 let hash = label::hash::<L>(hasher, labels);
@@ -405,7 +405,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                     return false;
                 };
                 let (entry, _) = entry.remove();
-                removals.fetch_add(1, Ordering::Release);
+                stamp.store(label::new_stamp(), Ordering::Release);
                 order.remove([entry]);
                 drop(table);
                 order.tidy(compare::<L, M>);
@@ -423,11 +423,11 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
             Storage::Hashed {
                 table,
                 order,
-                removals,
+                stamp,
                 ..
             } => {
                 let mut table = table.write().unwrap_or_else(PoisonError::into_inner);
-                removals.fetch_add(1, Ordering::Release);
+                stamp.store(label::new_stamp(), Ordering::Release);
                 order.remove(std::mem::take(&mut *table));
                 // The series are freed by the next scrape, or here: not under the lock.
                 drop(table);
@@ -442,7 +442,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         let Storage::Hashed {
             table,
             order,
-            removals,
+            stamp,
             ..
         } = &self.storage
         else {
@@ -460,7 +460,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         // that no handle exists nor can appear.
         let mut table = table.write().unwrap_or_else(PoisonError::into_inner);
         let removed: Vec<Shared<M>> = table.extract_if(|e| unheld(e)).collect();
-        removals.fetch_add(1, Ordering::Release);
+        stamp.store(label::new_stamp(), Ordering::Release);
         let count = removed.len();
         order.remove(removed);
         drop(table);

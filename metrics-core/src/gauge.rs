@@ -70,4 +70,6 @@ impl Metric for Gauge {
     fn sample(&self) -> Sample<'_> {
         Sample::Gauge(self.get())
     }
+
+    crate::metric::thread_table!(Gauge);
 }

@@ -184,4 +184,6 @@ impl Metric for Histogram {
     fn sample(&self) -> Sample<'_> {
         Sample::Histogram(self)
     }
+
+    crate::metric::thread_table!(Histogram);
 }

@@ -282,13 +282,21 @@ pub(crate) fn matches<L: LabelSet>(packed: &[u8], values: L::Ref<'_>) -> bool {
 
 /// A quick unkeyed digest of the values for the per-thread lookup cache, where a collision only
 /// costs a cache miss (the values are compared before a hit is used), made distinct for each
-/// `epoch`: the same values under two epochs never give the same digest. Its high bits are the
+/// `stamp`: the same values under two stamps never give the same digest. Its high bits are the
 /// best mixed.
 #[inline]
-pub(crate) fn digest<L: LabelSet>(values: L::Ref<'_>, epoch: u64) -> u64 {
+pub(crate) fn digest<L: LabelSet>(values: L::Ref<'_>, stamp: u64) -> u64 {
     let folded = (0..L::ARITY).fold(0, |h, i| fingerprint(L::value_of(values, i).as_bytes(), h));
-    // Multiplying by an odd number is one-to-one, so distinct epochs stay distinct.
-    folded.wrapping_add(epoch).wrapping_mul(MIX)
+    // The same values fold the same, so two stamps add up to two sums; multiplying by an odd
+    // number is one-to-one, so the sums stay distinct.
+    folded.wrapping_add(stamp).wrapping_mul(MIX)
+}
+
+/// A stamp for [`digest`] that no call gave before: one per family, and one more at each
+/// removal from it. A 64-bit count does not wrap in the life of a process.
+pub(crate) fn new_stamp() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The family table's hash of `values`, keyed by `hasher`.
@@ -460,11 +468,11 @@ mod tests {
     }
 
     #[test]
-    fn the_same_values_in_another_epoch_give_another_digest() {
+    fn the_same_values_under_another_stamp_give_another_digest() {
         for values in ["", "a", "smtp_client:source7->"] {
             let digests: std::collections::HashSet<u64> = [0, 1, 2, u64::MAX, 1 << 63]
                 .into_iter()
-                .map(|epoch| digest::<String>(values, epoch))
+                .map(|stamp| digest::<String>(values, stamp))
                 .collect();
             assert_eq!(digests.len(), 5, "{values:?}");
         }

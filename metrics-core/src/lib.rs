@@ -55,6 +55,7 @@ pub mod __private {
 
     pub use serde;
 
+    pub use crate::cache::ThreadTable;
     pub use crate::encode::SeriesWriter;
 
     /// The pieces of each output format that depend only on a metric's name, help and kind,

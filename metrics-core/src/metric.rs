@@ -1,6 +1,13 @@
 //! What every metric type has in common: its kind, how it is built, and how it is read.
 
+use std::thread::LocalKey;
+
+use crate::cache::ThreadTable;
 use crate::histogram::Histogram;
+
+/// A series as a family shares it with its handles and the lookup cache: its metric, then its
+/// label values.
+pub(crate) type Shared<M> = triomphe::ThinArc<M, u8>;
 
 /// The kind of a metric, as written in every format's `type` field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -43,7 +50,35 @@ pub trait Metric: Send + Sync + 'static {
 
     /// Reads the current value for an encoder.
     fn sample(&self) -> Sample<'_>;
+
+    /// The per-thread lookup table shared by every family of this type, declared with
+    /// `thread_table!`. Types without one (the default) give each family tables of its own,
+    /// reached through one more lookup per update.
+    #[doc(hidden)]
+    fn thread_table() -> Option<&'static LocalKey<ThreadTable<Shared<Self>>>>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
+
+/// Gives a metric type of this crate its own per-thread lookup table: used inside
+/// `impl Metric for T`.
+macro_rules! thread_table {
+    ($t:ty) => {
+        fn thread_table() -> Option<
+            &'static std::thread::LocalKey<crate::cache::ThreadTable<crate::metric::Shared<$t>>>,
+        > {
+            std::thread_local! {
+                static TABLE: crate::cache::ThreadTable<crate::metric::Shared<$t>> =
+                    const { crate::cache::ThreadTable::new() };
+            }
+            Some(&TABLE)
+        }
+    };
+}
+pub(crate) use thread_table;
 
 /// The current value of one series, as an encoder sees it.
 #[derive(Clone, Copy, Debug)]

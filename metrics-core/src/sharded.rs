@@ -112,6 +112,8 @@ impl Metric for ShardedCounter {
     fn sample(&self) -> Sample<'_> {
         Sample::Counter(self.get())
     }
+
+    crate::metric::thread_table!(ShardedCounter);
 }
 
 impl Default for ShardedCounter {
