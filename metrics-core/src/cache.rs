@@ -18,7 +18,7 @@
 //! miss in `ADMIT_ONE_IN` cached.
 
 use std::cell::RefCell;
-
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::LocalKey;
 
 use thread_local::ThreadLocal;
@@ -31,6 +31,22 @@ const MAX_SETS: usize = 1024;
 /// another, whose reference count is then written, on a line likely out of the processor's
 /// caches; a value looked up again and again is still cached after a few misses.
 const ADMIT_ONE_IN: u32 = 8;
+
+/// What a table caches: a strong reference to a series.
+pub(crate) trait Cached {
+    /// Whether no other reference to the series exists: its family let go of it, so that no
+    /// lookup can find it again.
+    fn only_here(&self) -> bool;
+}
+
+/// Counts the drops of labeled families, whose series tables may hold. A table that sees it
+/// changed drops the entries only it holds at its next insert.
+static LET_GO: AtomicU64 = AtomicU64::new(0);
+
+/// Tells every thread's table that a family was dropped.
+pub(crate) fn let_go() {
+    LET_GO.fetch_add(1, Ordering::Relaxed);
+}
 
 /// One set of a thread's table: `keys[way]` is the digest the entry beside it was cached under.
 /// Keys and entries share one cache line, so that a lookup reads one line of the table.
@@ -55,6 +71,8 @@ struct Table<T> {
     offered: u32,
     /// Entries let go of to make room since the table last grew.
     evicted: usize,
+    /// The count of [`LET_GO`] when the table last dropped the entries only it held.
+    seen: u64,
 }
 
 impl<T> Table<T> {
@@ -63,6 +81,7 @@ impl<T> Table<T> {
             sets: Vec::new(),
             offered: 0,
             evicted: 0,
+            seen: 0,
         }
     }
 
@@ -76,6 +95,7 @@ impl<T> Table<T> {
                 .collect(),
             offered: 0,
             evicted: 0,
+            seen: LET_GO.load(Ordering::Relaxed),
         }
     }
 
@@ -94,6 +114,26 @@ impl<T> Table<T> {
     }
 }
 
+impl<T: Cached> Table<T> {
+    /// Drops the entries whose series only the table holds, if a family was dropped since the
+    /// last look: so that a dropped family's series are freed, not kept until their slots are
+    /// reused. (Removed series held this way go too.)
+    fn drop_orphans(&mut self) {
+        let now = LET_GO.load(Ordering::Relaxed);
+        if self.seen == now {
+            return;
+        }
+        self.seen = now;
+        for set in &mut self.sets {
+            for entry in &mut set.entries {
+                if entry.as_ref().is_some_and(T::only_here) {
+                    *entry = None;
+                }
+            }
+        }
+    }
+}
+
 /// A thread's table shared by the families of one metric type, held in a `thread_local!`
 /// static (see [`Metric`](crate::Metric)'s hidden `thread_table`).
 pub struct ThreadTable<T>(RefCell<Table<T>>);
@@ -102,6 +142,20 @@ impl<T> ThreadTable<T> {
     /// An empty table, for a `const` thread-local initializer.
     pub const fn new() -> Self {
         ThreadTable(RefCell::new(Table::new()))
+    }
+}
+
+#[cfg(test)]
+impl<T> ThreadTable<T> {
+    /// How many entries of this thread's table `f` accepts.
+    pub(crate) fn count(&self, f: impl Fn(&T) -> bool) -> usize {
+        let table = self.0.borrow();
+        table
+            .sets
+            .iter()
+            .flat_map(|s| s.entries.iter().flatten())
+            .filter(|e| f(e))
+            .count()
     }
 }
 
@@ -120,7 +174,7 @@ struct Own<T>(RefCell<Table<T>>);
 ///
 /// The table shared by the family's metric type is passed to each call, not kept here, so that
 /// the compiler sees which `thread_local!` it is and reaches it directly.
-pub(crate) struct LookupCache<T: Send + Sync + 'static> {
+pub(crate) struct LookupCache<T: Cached + Send + Sync + 'static> {
     /// Tables of the family's own, for a metric type with no shared table.
     own: Option<Box<ThreadLocal<Own<T>>>>,
 }
@@ -128,7 +182,7 @@ pub(crate) struct LookupCache<T: Send + Sync + 'static> {
 /// The tables a metric type shares between its families, if it has them.
 pub(crate) type SharedTables<T> = Option<&'static LocalKey<ThreadTable<T>>>;
 
-impl<T: Send + Sync + 'static> LookupCache<T> {
+impl<T: Cached + Send + Sync + 'static> LookupCache<T> {
     /// Tables of its own unless the family's metric type shares `shared`.
     pub(crate) fn new(shared: SharedTables<T>) -> Self {
         LookupCache {
@@ -178,7 +232,7 @@ impl<T: Send + Sync + 'static> LookupCache<T> {
     }
 }
 
-fn insert<T>(
+fn insert<T: Cached>(
     cell: &RefCell<Table<T>>,
     key: u64,
     entry: impl FnOnce() -> Option<T>,
@@ -187,6 +241,7 @@ fn insert<T>(
     let Ok(mut table) = cell.try_borrow_mut() else {
         return;
     };
+    table.drop_orphans();
     let sets = table.sets.len();
     let mut wanted = family_len.next_power_of_two().clamp(MIN_SETS, MAX_SETS);
     // Families sharing the table crowd each other out: more room once as many entries have
@@ -232,6 +287,12 @@ mod tests {
 
     std::thread_local! {
         static TABLE: ThreadTable<Arc<u32>> = const { ThreadTable::new() };
+    }
+
+    impl Cached for Arc<u32> {
+        fn only_here(&self) -> bool {
+            Arc::strong_count(self) == 1
+        }
     }
 
     /// A family's cache with the tables it was made with: of its own, or the thread's shared
@@ -298,6 +359,25 @@ mod tests {
         // Keys tell families apart (the family's stamp is in them), not the table.
         assert_eq!(b.get(Some(&TABLE), 5, |v| Some(**v)), Some(50));
         assert_eq!(own.get(None, 5, |v| Some(**v)), None);
+    }
+
+    #[test]
+    fn entries_only_the_table_holds_go_at_the_next_insert_after_a_family_is_dropped() {
+        each_kind(|cache| {
+            let kept = Arc::new(1);
+            let orphan = Arc::new(2);
+            let weak = Arc::downgrade(&orphan);
+            cache.insert(1, || Some(Arc::clone(&kept)), 1);
+            cache.insert(2, || Some(orphan), 1);
+            let_go();
+            assert_eq!(cache.cached(2), Some(2), "a lookup does not look");
+            cache.insert(4, || Some(Arc::new(4)), 1);
+            assert!(weak.upgrade().is_none(), "the orphan is freed");
+            assert_eq!(cache.cached(2), None);
+            // Entries held elsewhere stay; so does the one just cached.
+            assert_eq!(cache.cached(1), Some(1));
+            assert_eq!(cache.cached(4), Some(4));
+        });
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crossbeam_utils::sync::{ShardedLock, ShardedLockReadGuard};
 use hashbrown::HashTable;
 use triomphe::ThinArc;
 
-use crate::cache::LookupCache;
+use crate::cache::{self, Cached, LookupCache};
 use crate::counter::Counter;
 use crate::encode;
 use crate::gauge::Gauge;
@@ -57,6 +57,12 @@ impl<M> Parts<M> for Shared<M> {
     #[inline(always)]
     fn stored(&self) -> Stored<'_> {
         Stored::read(&self.slice)
+    }
+}
+
+impl<M> Cached for Shared<M> {
+    fn only_here(&self) -> bool {
+        ThinArc::strong_count(self) == 1
     }
 }
 
@@ -552,6 +558,24 @@ where
     }
 }
 
+impl<M: Metric, L: LabelSet> Drop for Family<M, L> {
+    fn drop(&mut self) {
+        // Threads' tables may hold series of this family: once the family's own references are
+        // dropped, they are told to look for series that only they hold.
+        let empty = Storage::Dense {
+            slots: Box::new([]),
+            shown: Box::new([]),
+            order: Box::new([]),
+        };
+        let storage = std::mem::replace(&mut self.storage, empty);
+        let hashed = matches!(storage, Storage::Hashed { .. });
+        drop(storage);
+        if hashed {
+            cache::let_go();
+        }
+    }
+}
+
 impl<M: Metric, L: LabelSet> fmt::Debug for Family<M, L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Family")
@@ -665,6 +689,35 @@ impl<M: fmt::Debug, L> fmt::Debug for Series<M, L> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dropped_familys_series_leave_this_threads_table_at_its_next_insert() {
+        let dropped: Family<Counter> = Family::new();
+        dropped.inc("a");
+        let handle = dropped.with("a");
+        // The family's table and order, this thread's lookup table, and the handle.
+        assert_eq!(ThinArc::strong_count(&handle.entry), 4);
+        drop(dropped);
+        assert_eq!(ThinArc::strong_count(&handle.entry), 2);
+        let other: Family<Counter> = Family::new();
+        other.inc("b");
+        assert_eq!(
+            ThinArc::strong_count(&handle.entry),
+            2,
+            "the handle still holds it"
+        );
+        drop(other);
+        drop(handle);
+        let third: Family<Counter> = Family::new();
+        let kept = third.with("c");
+        third.inc("c");
+        // The thread's table holds the series of "c", and none of the dropped families'.
+        assert_eq!(ThinArc::strong_count(&kept.entry), 4);
+        let held = Counter::thread_table()
+            .unwrap()
+            .with(|t| t.count(|e| e.identity() != kept.entry.identity()));
+        assert_eq!(held, 0);
+    }
 
     #[test]
     fn a_series_is_one_thin_pointer_to_its_metric_and_labels() {
