@@ -13,9 +13,9 @@
 //!
 //! A table grows, emptied, to suit the largest family looked up through it and whenever it has
 //! let go of as many entries as it has sets, up to `MAX_SETS * WAYS` slots (4,096 series,
-//! 64 KiB per thread). It keeps the series it holds alive after their removal, or their
-//! family's drop, until the slots are reused. A family larger than a full-size table has one
-//! miss in `ADMIT_ONE_IN` cached.
+//! 64 KiB per thread). It keeps the series it holds alive after their removal until the slots
+//! are reused, and after their family's drop until its next insert, which frees them. A family
+//! larger than a full-size table has one miss in `ADMIT_ONE_IN` cached.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
