@@ -20,11 +20,6 @@ use crate::label::{self, LabelSet, Stored};
 use crate::metric::{Metric, Shared};
 use crate::sorted::{Identity, SortedIndex};
 
-// A series (`Shared`): its metric, then the packed bytes of its label values (see
-// `label::with_packed`) in the form `label::stored` gives them, which says too whether they are
-// plain. It is one allocation, shared by the family, every [`Series`] handle and the lookup
-// cache: reference count, metric, length, bytes.
-
 /// Creates a series of `metric` with these label values.
 fn new_series<L: LabelSet, M>(values: L::Ref<'_>, metric: M) -> Shared<M> {
     // Found once here, so that exports copy plain values as they are.
