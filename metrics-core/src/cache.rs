@@ -219,6 +219,11 @@ impl<T: Cached + Send + Sync + 'static> LookupCache<T> {
         entry: impl FnOnce() -> Option<T>,
         family_len: usize,
     ) {
+        debug_assert_eq!(
+            shared.is_some(),
+            self.own.is_none(),
+            "not the tables of `new`"
+        );
         match (shared, &self.own) {
             (Some(tables), _) => {
                 let _ = tables.try_with(|t| insert(&t.0, key, entry, family_len));
@@ -378,6 +383,14 @@ mod tests {
             assert_eq!(cache.cached(1), Some(1));
             assert_eq!(cache.cached(4), Some(4));
         });
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "not the tables of `new`")]
+    fn an_insert_with_other_tables_than_the_caches_own_is_caught() {
+        let own: LookupCache<Arc<u32>> = LookupCache::new(None);
+        own.insert(Some(&TABLE), 1, || Some(Arc::new(1)), 1);
     }
 
     #[test]
