@@ -246,6 +246,14 @@ fn insert<T: Cached>(
     let Ok(mut table) = cell.try_borrow_mut() else {
         return;
     };
+    // Turned away first, before any other work: on a family larger than the table, most
+    // lookups miss and come here.
+    if family_len > MAX_SETS * WAYS {
+        table.offered = table.offered.wrapping_add(1);
+        if table.offered % ADMIT_ONE_IN != 0 {
+            return;
+        }
+    }
     table.drop_orphans();
     let sets = table.sets.len();
     let mut wanted = family_len.next_power_of_two().clamp(MIN_SETS, MAX_SETS);
@@ -256,11 +264,7 @@ fn insert<T: Cached>(
     }
     let outgrown =
         (sets < wanted).then(|| std::mem::replace(&mut *table, Table::with_sets(wanted)));
-    let admitted = family_len <= MAX_SETS * WAYS || {
-        table.offered = table.offered.wrapping_add(1);
-        table.offered % ADMIT_ONE_IN == 0
-    };
-    let Some(entry) = admitted.then(entry).flatten() else {
+    let Some(entry) = entry() else {
         drop(table);
         drop(outgrown);
         return;
@@ -463,7 +467,10 @@ mod tests {
             // Growing empties the table; what is cached after it is found.
             assert_eq!(cache.cached(1), None);
             assert_eq!(cache.cached(2), Some(2));
-            cache.insert(3, || Some(Arc::new(3)), 1_000_000);
+            // A family larger than any table grows it at the first miss it admits.
+            for key in 3..3 + u64::from(ADMIT_ONE_IN) {
+                cache.insert(key << 48, || Some(Arc::new(3)), 1_000_000);
+            }
             assert_eq!(cache.sets(), MAX_SETS);
             cache.insert(4, || Some(Arc::new(4)), 10);
             assert_eq!(cache.sets(), MAX_SETS, "a table never shrinks");
