@@ -467,9 +467,12 @@ mod tests {
             // Growing empties the table; what is cached after it is found.
             assert_eq!(cache.cached(1), None);
             assert_eq!(cache.cached(2), Some(2));
-            // A family larger than any table grows it at the first miss it admits.
-            for key in 3..3 + u64::from(ADMIT_ONE_IN) {
-                cache.insert(key << 48, || Some(Arc::new(3)), 1_000_000);
+            // A family larger than any table grows it at the first miss it admits; the misses
+            // it turns away change nothing.
+            cache.insert(3, || Some(Arc::new(3)), 1_000_000);
+            assert_eq!(cache.sets(), 128, "turned away");
+            for key in 4..3 + u64::from(ADMIT_ONE_IN) {
+                cache.insert(key, || Some(Arc::new(3)), 1_000_000);
             }
             assert_eq!(cache.sets(), MAX_SETS);
             cache.insert(4, || Some(Arc::new(4)), 10);
