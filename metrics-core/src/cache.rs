@@ -208,9 +208,10 @@ impl<T: Cached + Send + Sync + 'static> LookupCache<T> {
     }
 
     /// Caches the entry `entry()` gives, if any, under `key` in this thread, evicting the oldest
-    /// way of its set. The table is first grown, emptied, to suit a family of `family_len`
-    /// series; for a family larger than the table can ever hold, only one call in
-    /// [`ADMIT_ONE_IN`] asks for its entry and caches it. `shared` is the one given to `new`.
+    /// way of its set. For a family larger than the table can ever hold, only one call in
+    /// [`ADMIT_ONE_IN`] goes on; the others return at once and change nothing. A call that goes
+    /// on first grows the table, emptied, to suit a family of `family_len` series, then asks for
+    /// the entry. `shared` is the one given to `new`.
     #[cold]
     pub(crate) fn insert(
         &self,
