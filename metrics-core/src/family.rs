@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crossbeam_utils::sync::{ShardedLock, ShardedLockReadGuard};
 
 use hashbrown::HashTable;
-use triomphe::ThinArc;
 
 use crate::cache::{self, Cached, LookupCache};
 use crate::counter::Counter;
@@ -25,45 +24,18 @@ fn new_series<L: LabelSet, M>(values: L::Ref<'_>, metric: M) -> Shared<M> {
     // Found once here, so that exports copy plain values as they are.
     let plain =
         (0..L::ARITY).all(|i| !encode::needs_json_escape(L::value_of(values, i).as_bytes()));
-    label::with_packed::<L, _>(values, |packed| {
-        ThinArc::from_header_and_iter(metric, label::stored(packed, plain))
-    })
-}
-
-/// What a series is made of.
-trait Parts<M> {
-    fn metric(&self) -> &M;
-    /// The label values as the series keeps them.
-    fn stored(&self) -> Stored<'_>;
-
-    /// The packed label values.
-    #[inline(always)]
-    fn labels(&self) -> &[u8] {
-        self.stored().packed()
-    }
-}
-
-impl<M> Parts<M> for Shared<M> {
-    #[inline(always)]
-    fn metric(&self) -> &M {
-        &self.header.header
-    }
-
-    #[inline(always)]
-    fn stored(&self) -> Stored<'_> {
-        Stored::read(&self.slice)
-    }
+    label::with_packed::<L, _>(values, |packed| Shared::new(metric, packed, plain))
 }
 
 impl<M> Cached for Shared<M> {
     fn only_here(&self) -> bool {
-        ThinArc::strong_count(self) == 1
+        self.count() == 1
     }
 }
 
 impl<M> Identity for Shared<M> {
     fn identity(&self) -> usize {
-        self.as_ptr().addr()
+        self.addr()
     }
 }
 
@@ -452,7 +424,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         if !self.prune {
             return 0;
         }
-        let unheld = |e: &Shared<M>| ThinArc::strong_count(e) <= FAMILY_REFS;
+        let unheld = |e: &Shared<M>| e.count() <= FAMILY_REFS;
         // Look first under the read lock, so that a sweep with nothing to do stalls nobody.
         if !read(table).iter().any(unheld) {
             return 0;
@@ -691,23 +663,19 @@ mod tests {
         dropped.inc("a");
         let handle = dropped.with("a");
         // The family's table and order, this thread's lookup table, and the handle.
-        assert_eq!(ThinArc::strong_count(&handle.entry), 4);
+        assert_eq!(handle.entry.count(), 4);
         drop(dropped);
-        assert_eq!(ThinArc::strong_count(&handle.entry), 2);
+        assert_eq!(handle.entry.count(), 2);
         let other: Family<Counter> = Family::new();
         other.inc("b");
-        assert_eq!(
-            ThinArc::strong_count(&handle.entry),
-            2,
-            "the handle still holds it"
-        );
+        assert_eq!(handle.entry.count(), 2, "the handle still holds it");
         drop(other);
         drop(handle);
         let third: Family<Counter> = Family::new();
         let kept = third.with("c");
         third.inc("c");
         // The thread's table holds the series of "c", and none of the dropped families'.
-        assert_eq!(ThinArc::strong_count(&kept.entry), 4);
+        assert_eq!(kept.entry.count(), 4);
         let held = Counter::thread_table()
             .unwrap()
             .with(|t| t.count(|e| e.identity() != kept.entry.identity()));
@@ -719,11 +687,6 @@ mod tests {
         // One word in the table, the sorted order, the lookup cache and a `Series` handle.
         assert_eq!(std::mem::size_of::<Option<Shared<Counter>>>(), 8);
         assert_eq!(std::mem::size_of::<Series<Counter>>(), 8);
-        // The counter is all of the fixed part: no flag beside it takes a word.
-        assert_eq!(
-            std::mem::size_of_val(&new_series::<String, _>("", Counter::new()).header),
-            16
-        );
         let series = new_series::<(String, String), _>(("a", "é\""), Counter::new());
         series.metric().inc_by(3);
         assert_eq!(series.metric().get(), 3);

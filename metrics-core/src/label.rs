@@ -122,6 +122,24 @@ fn tail(bytes: &[u8]) -> u64 {
     }
 }
 
+/// The bytes of a string shorter than eight as one number, lowest first, zeros above: two or
+/// three loads that may overlap, no loop. Longer strings give their first eight bytes.
+#[inline(always)]
+pub(crate) fn short_word(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let half = |at: usize| match bytes[at..].first_chunk::<4>() {
+        Some(w) => u64::from(u32::from_le_bytes(*w)),
+        None => 0,
+    };
+    let byte = |at: usize| u64::from(bytes[at]) << (8 * at);
+    match n {
+        8.. => word(bytes, 0),
+        4..=7 => half(0) | (half(n - 4) << (8 * (n - 4))),
+        1..=3 => byte(0) | byte(n / 2) | byte(n - 1),
+        0 => 0,
+    }
+}
+
 /// Calls `f` with the positions of words that together cover a string of `n > 8` bytes,
 /// stopping early when it returns `false`: up to 24 bytes without a loop (the last word
 /// overlapping the one before), longer strings word by word, then their last eight bytes.
@@ -190,63 +208,30 @@ pub(crate) fn with_packed<L: LabelSet, R>(values: L::Ref<'_>, f: impl FnOnce(&[u
     f(&packed)
 }
 
-/// A series keeps its packed values padded to a whole number of blocks of this many bytes, so
-/// that an export can copy them by fixed-size copies, with no call. The padding costs no memory:
-/// a series' allocation is a whole number of 8-byte words anyway.
-pub(crate) const BLOCK: usize = 8;
-
-/// The bytes a series keeps for its packed values: the values, zeros up to one byte short of a
-/// whole number of blocks, then one byte holding the number of zeros (times two) and, in its
-/// lowest bit, whether the values are plain (need no escaping in any format).
-pub(crate) fn stored(packed: &[u8], plain: bool) -> impl ExactSizeIterator<Item = u8> + '_ {
-    let total = (packed.len() + 1).next_multiple_of(BLOCK);
-    let padding = total - 1 - packed.len();
-    let last = ((padding as u8) << 1) | u8::from(plain);
-    (0..total).map(move |i| match packed.get(i) {
-        Some(byte) => *byte,
-        None if i + 1 < total => 0,
-        None => last,
-    })
-}
-
-/// The label values of a series as it keeps them (see [`stored`]).
+/// The label values of a series as it keeps them: packed (see [`with_packed`]), and whether
+/// they are plain (need no escaping in any format), found once when the series is created.
 #[derive(Clone, Copy)]
 pub(crate) struct Stored<'a> {
-    bytes: &'a [u8],
-    len: usize,
+    packed: &'a [u8],
     plain: bool,
 }
 
 impl<'a> Stored<'a> {
-    /// Reads the form [`stored`] writes.
     #[inline(always)]
-    pub(crate) fn read(bytes: &'a [u8]) -> Self {
-        let last = bytes.last().copied().unwrap_or(0);
-        let len = bytes.len().saturating_sub(1 + usize::from(last >> 1));
-        Stored {
-            bytes,
-            len,
-            plain: last & 1 == 1,
-        }
+    pub(crate) fn new(packed: &'a [u8], plain: bool) -> Self {
+        Stored { packed, plain }
     }
 
     /// The packed values.
     #[inline(always)]
     pub(crate) fn packed(self) -> &'a [u8] {
-        self.bytes.get(..self.len).unwrap_or_default()
+        self.packed
     }
 
     /// Whether no value needs escaping.
     #[inline(always)]
     pub(crate) fn plain(self) -> bool {
         self.plain
-    }
-
-    /// The packed values and what follows them, a whole number of blocks: `packed` is their
-    /// first `packed().len()` bytes.
-    #[inline(always)]
-    pub(crate) fn blocks(self) -> &'a [u8] {
-        self.bytes
     }
 }
 
@@ -345,33 +330,6 @@ pub(crate) fn with_values<L: LabelSet, R>(packed: &[u8], f: impl FnOnce(&[&str])
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_stored_form_gives_back_the_values_and_costs_no_word_more() {
-        for len in 0..70usize {
-            let packed: Vec<u8> = (0..len)
-                .map(|i| {
-                    if i % 5 == 4 {
-                        SEPARATOR
-                    } else {
-                        b'a' + i as u8 % 26
-                    }
-                })
-                .collect();
-            for plain in [true, false] {
-                let bytes: Vec<u8> = stored(&packed, plain).collect();
-                // Whole blocks, the fewest that hold the values and one byte more: as many
-                // 8-byte words as the allocation takes anyway.
-                assert_eq!(bytes.len(), (len + 1).next_multiple_of(BLOCK), "{len}");
-                let read = Stored::read(&bytes);
-                assert_eq!(read.packed(), packed, "{len}");
-                assert_eq!(read.plain(), plain, "{len}");
-                assert_eq!(read.blocks(), bytes, "{len}");
-            }
-        }
-        let empty = Stored::read(&[]);
-        assert!(empty.packed().is_empty() && !empty.plain());
-    }
 
     #[test]
     fn bytes_eq_agrees_with_eq() {

@@ -5,7 +5,8 @@
 //! user manual; everything here is re-exported there.
 
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 mod cache;
 mod callback;
@@ -23,6 +24,7 @@ mod label;
 mod metric;
 mod registry;
 mod sharded;
+mod shared;
 mod sorted;
 #[cfg(feature = "http")]
 mod trusted;

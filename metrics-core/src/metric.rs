@@ -5,11 +5,7 @@ use std::thread::LocalKey;
 use crate::cache::ThreadTable;
 use crate::histogram::Histogram;
 
-/// A series: its metric, then the packed bytes of its label values (see `label::with_packed`)
-/// in the form `label::stored` gives them, which says too whether they are plain. It is one
-/// allocation, shared by the family, every `Series` handle and the lookup cache: reference
-/// count, metric, length, bytes.
-pub(crate) type Shared<M> = triomphe::ThinArc<M, u8>;
+pub(crate) use crate::shared::Shared;
 
 /// The kind of a metric, as written in every format's `type` field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

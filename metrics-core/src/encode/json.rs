@@ -119,8 +119,8 @@ pub(crate) fn write_member<L: LabelSet>(
         .next()
         .unwrap_or_default();
     if L::ARITY == 1 && labels.plain() {
-        // The value as it is kept, by whole blocks.
-        w.put_blocks(labels.blocks(), value.len());
+        // The value as it is kept, by fixed-size copies.
+        w.put_label(value);
     } else if labels.plain() {
         w.put(value);
     } else {
@@ -382,7 +382,6 @@ impl Serialize for OwnedSample {
 mod tests {
     use super::{Out, write_member};
     use crate::encode::values_of_every_length;
-    use crate::label::Stored;
     use crate::metric::Sample;
 
     #[test]
@@ -391,7 +390,7 @@ mod tests {
         let mut out = Out::to_vec(b"{".to_vec());
         for (i, (_, stored)) in values.iter().enumerate() {
             let sample = Sample::Gauge(-(i as i64));
-            write_member::<String>(&mut out, Stored::read(stored), sample, i == 0).unwrap();
+            write_member::<String>(&mut out, stored.stored(), sample, i == 0).unwrap();
         }
         out.put(b"}");
         let text = String::from_utf8(out.into_vec()).unwrap();

@@ -45,9 +45,7 @@ impl Format {
 
 use std::io::{self, Write};
 
-#[cfg(test)]
-use crate::label;
-use crate::label::{LabelSet, Stored};
+use crate::label::{self, LabelSet, Stored};
 use crate::metric::Sample;
 
 /// How much output is gathered before it is handed to the writer in one call.
@@ -143,29 +141,32 @@ impl<'w> Out<'w> {
         self.put(itoa::Buffer::new().format(v).as_bytes());
     }
 
-    /// Appends the first `len` bytes of `blocks`, the label values of a series as
-    /// `label::Stored` gives them (`len` in the last block), by fixed-size copies of them all:
-    /// up to 56 bytes, one or two copies of a few stores each, no call.
+    /// Appends the bytes of a label value, a series keeps them with nothing after them, by
+    /// fixed-size copies and no call: 16 bytes at a time and then the last 16 again, overlapping
+    /// what went before; shorter values by two 8-byte words the same way, or pieces of one.
     #[inline(always)]
-    pub(crate) fn put_blocks(&mut self, blocks: &[u8], len: usize) {
-        debug_assert!(len <= blocks.len());
-        let end = self.buf.len() + len;
-        let (wide, rest) = blocks.split_at(blocks.len() & !15);
-        if let Ok(one) = <&[u8; 16]>::try_from(wide) {
-            self.buf.extend_from_slice(one);
-        } else if let Ok(two) = <&[u8; 32]>::try_from(wide) {
-            self.buf.extend_from_slice(two);
-        } else if let Ok(three) = <&[u8; 48]>::try_from(wide) {
-            self.buf.extend_from_slice(three);
+    pub(crate) fn put_label(&mut self, bytes: &[u8]) {
+        let n = bytes.len();
+        let start = self.buf.len();
+        if let Some(last) = bytes.last_chunk::<16>() {
+            let mut at = 0;
+            while at + 16 < n {
+                if let Some(chunk) = bytes[at..].first_chunk::<16>() {
+                    self.buf.extend_from_slice(chunk);
+                }
+                at += 16;
+            }
+            self.buf.truncate(start + n - 16);
+            self.buf.extend_from_slice(last);
+        } else if let (Some(first), Some(last)) =
+            (bytes.first_chunk::<8>(), bytes.last_chunk::<8>())
+        {
+            self.buf.extend_from_slice(first);
+            self.buf.truncate(start + n - 8);
+            self.buf.extend_from_slice(last);
         } else {
-            self.buf.extend_from_slice(wide);
+            self.put_word(label::short_word(bytes), n);
         }
-        if let Ok(word) = <&[u8; 8]>::try_from(rest) {
-            self.buf.extend_from_slice(word);
-        } else if !rest.is_empty() {
-            self.buf.extend_from_slice(rest);
-        }
-        self.buf.truncate(end);
     }
 
     /// Appends the first `len` (at most `N`) bytes of `block`, by a copy of all `N`: fixed
@@ -451,10 +452,11 @@ pub(crate) fn needs_json_escape(bytes: &[u8]) -> bool {
     )
 }
 
-/// Label values of every length around the copies of whole words, and three that need
-/// escaping, each with its stored form (`packed` before it, `SEPARATOR` between), plain or not.
+/// Label values of every length around the fixed-size copies, and three that need escaping,
+/// each with a series that keeps it (`packed` before it, `SEPARATOR` between), plain or not: a
+/// copy that reads past the end of its value reads past the end of the series' allocation.
 #[cfg(test)]
-pub(crate) fn values_of_every_length(packed: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn values_of_every_length(packed: &[u8]) -> Vec<(String, crate::shared::Shared<()>)> {
     (0..70)
         .map(|n| "v".repeat(n))
         .chain(["\"".into(), "a\\b\nc".into(), "é".repeat(20)])
@@ -465,8 +467,8 @@ pub(crate) fn values_of_every_length(packed: &[u8]) -> Vec<(String, Vec<u8>)> {
             } else {
                 [packed, &[0xFF], value.as_bytes()].concat()
             };
-            let stored = label::stored(&packed, plain).collect();
-            (value, stored)
+            let series = crate::shared::Shared::new((), &packed, plain);
+            (value, series)
         })
         .collect()
 }

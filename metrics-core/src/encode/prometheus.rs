@@ -167,8 +167,8 @@ pub(crate) fn write_line<L: LabelSet>(
         None => w.put(&prefix.open),
     }
     if L::ARITY == 1 && labels.plain() {
-        // The value as it is kept, a block at a time.
-        w.put_blocks(labels.blocks(), labels.packed().len());
+        // The value as it is kept, by fixed-size copies.
+        w.put_label(labels.packed());
     } else {
         for (i, value) in label::unpack::<L>(labels.packed()).enumerate() {
             if i > 0 {
@@ -292,7 +292,6 @@ mod tests {
     use super::{OPEN_BLOCK, Prefix, put_line_end, write_line};
     use crate::encode::Out;
     use crate::encode::values_of_every_length;
-    use crate::label::Stored;
     use crate::metric::Sample;
 
     #[test]
@@ -342,7 +341,7 @@ mod tests {
     #[test]
     fn sample_lines_are_whole_for_every_length_of_name_and_value() {
         // `name{k="` from far below the prefix block's size to past it; values of every length
-        // around the copies of whole blocks, plain or escaped, under one key and two.
+        // around the fixed-size copies, plain or escaped, under one key and two.
         let escape = |v: &str| {
             v.replace('\\', "\\\\")
                 .replace('"', "\\\"")
@@ -358,14 +357,13 @@ mod tests {
             let two_keys = values_of_every_length(b"x");
             for (v, (value, stored)) in values_of_every_length(b"").iter().enumerate() {
                 let mut out = Out::to_vec(b"# before\n".to_vec());
-                write_line::<String>(&mut out, &one, Stored::read(stored), Sample::Counter(7))
-                    .unwrap();
+                write_line::<String>(&mut out, &one, stored.stored(), Sample::Counter(7)).unwrap();
                 let stored = &two_keys[v].1;
                 let gauge = -(v as i64);
                 write_line::<(String, String)>(
                     &mut out,
                     &two,
-                    Stored::read(stored),
+                    stored.stored(),
                     Sample::Gauge(gauge),
                 )
                 .unwrap();
