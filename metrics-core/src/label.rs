@@ -104,21 +104,12 @@ fn word(bytes: &[u8], at: usize) -> u64 {
 }
 
 /// The bytes past the last whole word of `bytes`, read as one number without copying them
-/// apart: the last eight bytes, overlapping the word before, when there are eight; else pieces.
+/// apart: the last eight bytes, overlapping the word before, when there are eight; else all.
 #[inline(always)]
 fn tail(bytes: &[u8]) -> u64 {
-    let n = bytes.len();
-    let half = |at: usize| match bytes[at..].first_chunk::<4>() {
-        Some(w) => u64::from(u32::from_le_bytes(*w)),
-        None => 0,
-    };
-    match n {
-        8.. => word(bytes, n - 8),
-        4..=7 => half(0) | (half(n - 4) << 32),
-        1..=3 => {
-            u64::from(bytes[0]) | (u64::from(bytes[n / 2]) << 8) | (u64::from(bytes[n - 1]) << 16)
-        }
-        0 => 0,
+    match bytes.len() {
+        n @ 8.. => word(bytes, n - 8),
+        _ => short_word(bytes),
     }
 }
 

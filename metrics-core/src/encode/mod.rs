@@ -141,9 +141,10 @@ impl<'w> Out<'w> {
         self.put(itoa::Buffer::new().format(v).as_bytes());
     }
 
-    /// Appends the bytes of a label value, a series keeps them with nothing after them, by
-    /// fixed-size copies and no call: 16 bytes at a time and then the last 16 again, overlapping
-    /// what went before; shorter values by two 8-byte words the same way, or pieces of one.
+    /// Appends the bytes of a label value as a series keeps them, with nothing after them that
+    /// a copy may read, by fixed-size copies and no call: 16 bytes at a time, then the last 16,
+    /// overlapping what went before; a shorter value by two 8-byte words the same way, or by
+    /// the pieces of one.
     #[inline(always)]
     pub(crate) fn put_label(&mut self, bytes: &[u8]) {
         let n = bytes.len();
