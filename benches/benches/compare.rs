@@ -182,6 +182,25 @@ fn w1_w2(c: &mut Criterion) {
     g.bench_function("fastmetrics", |b| b.iter(|| black_box(&fm).inc()));
     g.finish();
 
+    // Meterstick against the atomic, in turns (about a millisecond each).
+    let mut g = c.benchmark_group("W1 in turns");
+    let turns = Turns::new(300_000);
+    g.bench_function("meterstick + atomic fetch_add", |b| {
+        b.iter_custom(|n| {
+            turns.run(
+                n,
+                |k| (0..k).for_each(|_| black_box(&ms).inc()),
+                |k| {
+                    (0..k).for_each(|_| {
+                        black_box(&raw).fetch_add(1, Ordering::Relaxed);
+                    })
+                },
+            )
+        })
+    });
+    turns.report("W1", "meterstick", "atomic fetch_add");
+    g.finish();
+
     let mut g = c.benchmark_group("W2 unlabeled inc, 2 threads (per thread)");
     g.bench_function("atomic fetch_add", |b| {
         b.iter_custom(|n| {
@@ -476,11 +495,11 @@ fn w5(c: &mut Criterion) {
         })
     });
     let m = Labeled::new();
-    let handles: Vec<_> = values.iter().map(|v| m.delivered.with(v)).collect();
+    let ours: Vec<_> = values.iter().map(|v| m.delivered.with(v)).collect();
     g.bench_function("meterstick", |b| {
         b.iter(|| {
             i = if i + 1 == LABELS { 0 } else { i + 1 };
-            black_box(&handles[i]).inc()
+            black_box(&ours[i]).inc()
         })
     });
     let p = prometheus::IntCounterVec::new(prometheus::Opts::new("d", "h"), &["service"]).unwrap();
@@ -518,6 +537,30 @@ fn w5(c: &mut Criterion) {
             black_box(&handles[i]).increment(1)
         })
     });
+    g.finish();
+
+    // Meterstick's handles against the atomics, in turns (about a millisecond each).
+    let mut g = c.benchmark_group("W5 in turns");
+    let turns = Turns::new(300_000);
+    let next = |i: &mut usize| {
+        *i = if *i + 1 == LABELS { 0 } else { *i + 1 };
+        *i
+    };
+    let (mut i, mut j) = (0, 0);
+    g.bench_function("meterstick + atomic fetch_add (100 counters)", |b| {
+        b.iter_custom(|n| {
+            turns.run(
+                n,
+                |k| (0..k).for_each(|_| black_box(&ours[next(&mut i)]).inc()),
+                |k| {
+                    (0..k).for_each(|_| {
+                        black_box(&raw[next(&mut j)]).fetch_add(1, Ordering::Relaxed);
+                    })
+                },
+            )
+        })
+    });
+    turns.report("W5", "meterstick", "atomic fetch_add (100 counters)");
     g.finish();
 }
 
