@@ -67,7 +67,7 @@ impl<M> Shared<M> {
         let n = packed.len();
         let long = n >= usize::from(LONG);
         let tag = (if long { LONG } else { n as u16 }) << 1 | u16::from(plain);
-        let layout = Self::layout(n, long);
+        let layout = Self::layout(n);
         // SAFETY: the layout's size is at least `LABELS_AT` (6), never zero.
         let raw = unsafe { alloc::alloc(layout) };
         let Some(ptr) = NonNull::new(raw) else {
@@ -97,10 +97,10 @@ impl<M> Shared<M> {
         }
     }
 
-    /// The allocation of a series whose label values take `n` bytes (`long` when `n` does not
-    /// fit in the tag).
-    fn layout(n: usize, long: bool) -> Layout {
-        let size = Self::LABELS_AT + if long { 8 } else { 0 } + n;
+    /// The allocation of a series whose label values take `n` bytes (8 more for their length
+    /// when it does not fit in the tag).
+    fn layout(n: usize) -> Layout {
+        let size = Self::LABELS_AT + if n >= usize::from(LONG) { 8 } else { 0 } + n;
         match Layout::from_size_align(size, Self::ALIGN) {
             Ok(layout) => layout.pad_to_align(),
             // `n` bytes exist in memory, so this takes a size near `isize::MAX`.
@@ -191,8 +191,7 @@ impl<M> Drop for Shared<M> {
         // Every other reference's uses happen before their decrements (release), which this
         // fence orders before the metric is dropped and the memory freed.
         atomic::fence(Ordering::Acquire);
-        let packed_len = self.stored().packed().len();
-        let layout = Self::layout(packed_len, packed_len >= usize::from(LONG));
+        let layout = Self::layout(self.labels().len());
         // SAFETY: this was the last reference: nothing else reads the metric or the bytes.
         // The layout is the one `new` allocated with, found again from the same length.
         unsafe {
@@ -214,8 +213,8 @@ mod tests {
 
     #[test]
     fn a_counter_with_25_bytes_of_labels_takes_40_bytes() {
-        assert_eq!(Shared::<Counter>::layout(25, false).size(), 40);
-        assert_eq!(Shared::<Counter>::layout(0, false).size(), 16);
+        assert_eq!(Shared::<Counter>::layout(25).size(), 40);
+        assert_eq!(Shared::<Counter>::layout(0).size(), 16);
         assert_eq!(size_of::<Option<Shared<Counter>>>(), 8);
     }
 
