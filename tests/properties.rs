@@ -90,15 +90,33 @@ enum Op {
     Scrape,
 }
 
-const POOL: [&str; 5] = ["a", "b", "smtp_client:source1->", "quote\"d", "é"];
+/// The label values of the single-thread test, and of each thread in the two-thread one (each
+/// thread its own, so that what a thread scrapes of its values is exactly what it did).
+const POOLS: [[&str; 5]; 3] = [
+    ["a", "b", "smtp_client:source1->", "quote\"d", "é"],
+    [
+        "t0-a",
+        "t0-b",
+        "t0-smtp_client:source1->",
+        "t0-quote\"d",
+        "t0-é",
+    ],
+    [
+        "t1-a",
+        "t1-b",
+        "t1-smtp_client:source1->",
+        "t1-quote\"d",
+        "t1-é",
+    ],
+];
 
-fn op() -> impl Strategy<Value = Op> {
-    let at = 0..POOL.len();
+fn op(clear: bool) -> impl Strategy<Value = Op> {
+    let at = 0..POOLS[0].len();
     let f = 0..2usize;
     prop_oneof![
         4 => (f.clone(), at.clone(), 1..100u64).prop_map(|(f, i, n)| Op::Inc(f, i, n)),
         1 => (f.clone(), at.clone()).prop_map(|(f, i)| Op::Remove(f, i)),
-        1 => f.clone().prop_map(Op::Clear),
+        u32::from(clear) => f.clone().prop_map(Op::Clear),
         1 => (f, at).prop_map(|(f, i)| Op::Hold(f, i)),
         2 => (0..8usize, 1..100u64).prop_map(|(h, n)| Op::IncHeld(h, n)),
         2 => Just(Op::Scrape),
@@ -108,67 +126,135 @@ fn op() -> impl Strategy<Value = Op> {
 /// Each label's value in one family, and the number of the series that holds it.
 type Model = std::collections::BTreeMap<&'static str, (u64, usize)>;
 
+/// Applies `ops` with the label values of `pool`, checking each family against a plain map after
+/// every step. With `alone`, nothing else touches the families, so their lengths are checked too;
+/// otherwise other threads work on other values of the same families at the same time.
+fn run(
+    registry: &Registry,
+    m: &Counted,
+    pool: &[&'static str; 5],
+    ops: Vec<Op>,
+    alone: bool,
+) -> Result<(), TestCaseError> {
+    let mut models: [Model; 2] = Default::default();
+    let mut next_id = 0;
+    let mut new_series = |model: &mut Model, label| {
+        model
+            .entry(label)
+            .or_insert_with(|| {
+                next_id += 1;
+                (0, next_id)
+            })
+            .1
+    };
+    let mut held = Vec::new();
+    for op in ops {
+        match op {
+            Op::Inc(f, i, n) => {
+                m.family(f).inc_by(pool[i], n);
+                new_series(&mut models[f], pool[i]);
+                models[f].get_mut(pool[i]).unwrap().0 += n;
+            }
+            Op::Remove(f, i) => {
+                prop_assert_eq!(
+                    m.family(f).remove(pool[i]),
+                    models[f].remove(pool[i]).is_some()
+                );
+            }
+            Op::Clear(f) => {
+                m.family(f).clear();
+                models[f].clear();
+            }
+            Op::Hold(f, i) => {
+                let id = new_series(&mut models[f], pool[i]);
+                held.push((m.family(f).with(pool[i]), f, pool[i], id));
+            }
+            Op::IncHeld(h, n) => {
+                if let Some((handle, f, label, id)) = held.get(h) {
+                    handle.inc_by(n);
+                    match models[*f].get_mut(label) {
+                        Some((value, current)) if current == id => *value += n,
+                        _ => {} // a removed series: counted, never exported
+                    }
+                }
+            }
+            Op::Scrape => {
+                let json: serde_json::Value = serde_json::from_str(&registry.to_json()).unwrap();
+                for (name, model) in ["hits", "misses"].iter().zip(&models) {
+                    let exported: std::collections::BTreeMap<String, u64> =
+                        json[name]["value"]["k"]
+                            .as_object()
+                            .map(|o| {
+                                o.iter()
+                                    .filter(|(k, _)| alone || pool.contains(&k.as_str()))
+                                    .map(|(k, v)| (k.clone(), v.as_f64().unwrap() as u64))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                    let expected: std::collections::BTreeMap<String, u64> = model
+                        .iter()
+                        .map(|(k, (v, _))| (k.to_string(), *v))
+                        .collect();
+                    prop_assert_eq!(exported, expected, "{}", name);
+                }
+            }
+        }
+        for (f, model) in models.iter().enumerate() {
+            for label in pool {
+                prop_assert_eq!(
+                    m.family(f).get(label),
+                    model.get(label).map(|(v, _)| *v),
+                    "{} {}",
+                    f,
+                    label
+                );
+            }
+            if alone {
+                prop_assert_eq!(m.family(f).len(), model.len());
+            }
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     /// Lookups (cached after the first), removals, clears, held handles and scrapes in any
     /// order, on two families with the same label values: each family's values and exports
     /// always match a plain map, so no update reaches a removed series or the other family's
     /// series through a lookup, and no removed series is exported.
     #[test]
-    fn a_family_matches_a_map_through_removals_and_scrapes(ops in proptest::collection::vec(op(), 1..60)) {
+    fn a_family_matches_a_map_through_removals_and_scrapes(ops in proptest::collection::vec(op(true), 1..60)) {
         let registry = Registry::new();
         let m = registry.register(Counted::new()).unwrap();
-        let mut models: [Model; 2] = Default::default();
-        let mut next_id = 0;
-        let mut new_series = |model: &mut Model, label| {
-            model.entry(label).or_insert_with(|| { next_id += 1; (0, next_id) }).1
-        };
-        let mut held = Vec::new();
-        for op in ops {
-            match op {
-                Op::Inc(f, i, n) => {
-                    m.family(f).inc_by(POOL[i], n);
-                    new_series(&mut models[f], POOL[i]);
-                    models[f].get_mut(POOL[i]).unwrap().0 += n;
-                }
-                Op::Remove(f, i) => {
-                    prop_assert_eq!(m.family(f).remove(POOL[i]), models[f].remove(POOL[i]).is_some());
-                }
-                Op::Clear(f) => {
-                    m.family(f).clear();
-                    models[f].clear();
-                }
-                Op::Hold(f, i) => {
-                    let id = new_series(&mut models[f], POOL[i]);
-                    held.push((m.family(f).with(POOL[i]), f, POOL[i], id));
-                }
-                Op::IncHeld(h, n) => {
-                    if let Some((handle, f, label, id)) = held.get(h) {
-                        handle.inc_by(n);
-                        match models[*f].get_mut(label) {
-                            Some((value, current)) if current == id => *value += n,
-                            _ => {} // a removed series: counted, never exported
-                        }
-                    }
-                }
-                Op::Scrape => {
-                    let json: serde_json::Value = serde_json::from_str(&registry.to_json()).unwrap();
-                    for (name, model) in ["hits", "misses"].iter().zip(&models) {
-                        let exported: std::collections::BTreeMap<String, u64> = json[name]["value"]["k"]
-                            .as_object()
-                            .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_f64().unwrap() as u64)).collect())
-                            .unwrap_or_default();
-                        let expected: std::collections::BTreeMap<String, u64> =
-                            model.iter().map(|(k, (v, _))| (k.to_string(), *v)).collect();
-                        prop_assert_eq!(exported, expected, "{}", name);
-                    }
-                }
-            }
-            for (f, model) in models.iter().enumerate() {
-                for label in POOL {
-                    prop_assert_eq!(m.family(f).get(label), model.get(label).map(|(v, _)| *v), "{} {}", f, label);
-                }
-                prop_assert_eq!(m.family(f).len(), model.len());
-            }
+        run(&registry, &m, &POOLS[0], ops, true)?;
+    }
+
+    /// The same on two threads at once, each with label values of its own in the same two
+    /// families (no clears, which would reach the other thread's values): what each thread
+    /// scrapes and reads of its own values matches its map at every step, whatever the other
+    /// thread is doing to the families' tables, sorted orders and caches meanwhile.
+    #[test]
+    fn two_threads_each_match_their_map_in_shared_families(
+        first in proptest::collection::vec(op(false), 1..60),
+        second in proptest::collection::vec(op(false), 1..60),
+    ) {
+        let registry = Registry::new();
+        let m = registry.register(Counted::new()).unwrap();
+        let start = std::sync::Barrier::new(2);
+        let results: Vec<Result<(), TestCaseError>> = std::thread::scope(|s| {
+            [(1, first), (2, second)]
+                .map(|(t, ops)| {
+                    let (registry, m, start) = (&registry, &m, &start);
+                    s.spawn(move || {
+                        start.wait();
+                        run(registry, m, &POOLS[t], ops, false)
+                    })
+                })
+                .map(|t| t.join().unwrap())
+                .into()
+        });
+        for result in results {
+            result?;
         }
     }
 }
