@@ -168,6 +168,84 @@ fn a_registry_wide_default_limits_families_without_their_own() {
     assert_eq!(overflow["deliveries"], serde_json::json!(0.0));
 }
 
+#[test]
+fn the_overflow_metric_name_is_reserved_whatever_the_order() {
+    #[derive(Metrics)]
+    struct Impostor {
+        /// a user's metric under the built-in counter's name
+        #[metric(name = "meterstick_series_overflow_total", label = "metric")]
+        overflow: Family<Counter>,
+    }
+    #[derive(Metrics)]
+    #[metrics(prefix = "meterstick")]
+    struct Prefixed {
+        /// any name under the reserved prefix, here by the struct's prefix
+        later_builtin: Counter,
+    }
+    // Before any family has a limit, and after one has: refused both times, naming the name.
+    for limited_first in [false, true] {
+        let registry = Registry::new();
+        if limited_first {
+            registry.register(Limited::new()).unwrap();
+        }
+        let err = registry.register(Impostor::new()).err().unwrap();
+        assert_eq!(
+            err,
+            meterstick::RegistryError::ReservedName {
+                name: meterstick::OVERFLOW_METRIC_NAME
+            }
+        );
+        assert!(err.to_string().contains("is reserved"), "{err}");
+        let err = registry.register(Prefixed::new()).err().unwrap();
+        assert_eq!(
+            err,
+            meterstick::RegistryError::ReservedName {
+                name: "meterstick_later_builtin"
+            }
+        );
+        if !limited_first {
+            registry.register(Limited::new()).unwrap();
+        }
+        let text = registry.to_prometheus();
+        assert_eq!(
+            text.matches("# HELP meterstick_series_overflow_total ").count(),
+            1,
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn the_overflow_label_value_names_the_overflow_series_and_is_counted() {
+    #[derive(Metrics)]
+    struct Small {
+        /// at most four series
+        #[metric(label = "k", max_series = 4)]
+        small: Family<Counter>,
+    }
+    let registry = Registry::new();
+    let m = registry.register(Small::new()).unwrap();
+    m.small.inc_by(OVERFLOW_LABEL_VALUE, 1000);
+    for k in ["a", "b", "c", "d"] {
+        m.small.inc(k);
+    }
+    // "a" and "b" fit beside the overflow series, created early by the lookup of its values;
+    // "c" and "d" are sent to it. That lookup reached it as well, and is counted with them.
+    assert_eq!(m.small.len(), 3);
+    assert_eq!(m.small.get(OVERFLOW_LABEL_VALUE), Some(1002));
+    assert_eq!(m.small.series_limit(), Some((4, 3)));
+    // Every lookup by that value counts, cached or not, through a handle's creation too.
+    m.small.inc(OVERFLOW_LABEL_VALUE);
+    m.small.inc(OVERFLOW_LABEL_VALUE);
+    let handle = m.small.with(OVERFLOW_LABEL_VALUE);
+    handle.inc();
+    assert_eq!(m.small.series_limit(), Some((4, 6)));
+    let text = registry.to_prometheus();
+    assert!(text.contains("small{k=\"__overflow__\"} 1005\n"), "{text}");
+    assert!(text.contains("meterstick_series_overflow_total{metric=\"small\"} 6\n"));
+    assert_eq!(text.matches("k=\"__overflow__\"").count(), 1);
+}
+
 fn allocator_bytes() -> i64 {
     185_683_968
 }

@@ -13,6 +13,16 @@ pub enum RegistryError {
         /// The name that is taken twice.
         name: &'static str,
     },
+    /// The name belongs to meterstick's own metrics, which every registry may export.
+    #[error(
+        "the metric name `{name}` is reserved: names starting with `meterstick_` belong to \
+         meterstick's own metrics (such as `meterstick_series_overflow_total`); give it another \
+         `#[metric(name = \"...\")]` or its struct a `#[metrics(prefix = \"...\")]`"
+    )]
+    ReservedName {
+        /// The name asked for.
+        name: &'static str,
+    },
 }
 
 /// Why a list of histogram bucket bounds was refused.

@@ -164,6 +164,22 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     /// all [`OVERFLOW_LABEL_VALUE`](crate::OVERFLOW_LABEL_VALUE), and the registry's
     /// `meterstick_series_overflow_total{metric="<name>"}` counts each such lookup. Memory never
     /// grows past the limit. Enum-labelled families cannot fill up and ignore it.
+    ///
+    /// The overflow values are reserved: label values that are all `__overflow__` name the
+    /// overflow series itself, full family or not, so each lookup of them is counted as one
+    /// sent to the overflow series, and their updates are exported in it.
+    ///
+    /// ```
+    /// use meterstick_core::{Counter, Family};
+    ///
+    /// let deliveries: Family<Counter> = Family::new().max_series(3);
+    /// deliveries.inc("gmail.com");
+    /// deliveries.inc("yahoo.com"); // full: the overflow series takes the last place
+    /// deliveries.inc("aol.com");
+    /// deliveries.inc_by("__overflow__", 10); // the overflow series, looked up by name
+    /// assert_eq!(deliveries.get("__overflow__"), Some(11));
+    /// assert_eq!(deliveries.series_limit(), Some((3, 2)));
+    /// ```
     pub fn max_series(mut self, max: usize) -> Self {
         self.max_series = AtomicUsize::new(max);
         self.own_limit = true;
@@ -268,7 +284,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         entry: &Shared<M>,
         family_len: usize,
     ) {
-        if !self.prune {
+        if !self.prune && !self.names_overflow(labels) {
             let own = || label::matches::<L>(entry.labels(), labels).then(|| entry.clone());
             cache.insert(M::thread_table(), key, own, family_len);
         }
@@ -285,6 +301,9 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         labels: L::Ref<'_>,
     ) -> Option<&'t Shared<M>> {
         if let Some(entry) = table.find(hash, |e| label::matches::<L>(e.labels(), labels)) {
+            if self.names_overflow(labels) {
+                self.overflowed.fetch_add(1, Ordering::Relaxed);
+            }
             return Some(entry);
         }
         let overflow = self.full(table.len()).then(L::overflow).flatten()?;
@@ -293,6 +312,16 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         })?;
         self.overflowed.fetch_add(1, Ordering::Relaxed);
         Some(entry)
+    }
+
+    /// Whether `labels` are the overflow series' own values in a family with a limit: a lookup
+    /// of them reaches the overflow series, so it is counted as one sent there, and the series
+    /// is never cached, so that every such lookup is counted.
+    #[inline]
+    fn names_overflow(&self, labels: L::Ref<'_>) -> bool {
+        self.max_series.load(Ordering::Relaxed) != 0
+            && L::overflow().is_some()
+            && (0..L::ARITY).all(|i| L::value_of(labels, i) == crate::OVERFLOW_LABEL_VALUE)
     }
 
     /// Whether a new series would leave no room for the overflow series within the limit.
@@ -314,6 +343,9 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         };
         let mut table = table.write().unwrap_or_else(PoisonError::into_inner);
         if let Some(entry) = table.find(hash, |e| label::matches::<L>(e.labels(), labels)) {
+            if self.names_overflow(labels) {
+                self.overflowed.fetch_add(1, Ordering::Relaxed);
+            }
             return entry.clone();
         }
         let (hash, labels) = match self.full(table.len()).then(L::overflow).flatten() {
@@ -321,7 +353,12 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 self.overflowed.fetch_add(1, Ordering::Relaxed);
                 (label::hash::<L>(hasher, overflow), overflow)
             }
-            None => (hash, labels),
+            None => {
+                if self.names_overflow(labels) {
+                    self.overflowed.fetch_add(1, Ordering::Relaxed);
+                }
+                (hash, labels)
+            }
         };
         let entry = table
             .entry(

@@ -44,8 +44,9 @@ impl Registry {
 
     /// Adds a group of metrics and returns it, shared, for the program to update.
     ///
-    /// Fails, registering nothing, if any of its metric names is already registered or appears
-    /// twice in the group (through `#[metric(flatten)]`).
+    /// Fails, registering nothing, if any of its metric names is already registered, appears
+    /// twice in the group (through `#[metric(flatten)]`), or starts with `meterstick_`, which is
+    /// kept for the registry's own metrics (see [`OVERFLOW_METRIC_NAME`]).
     pub fn register<T: MetricGroup>(&self, group: T) -> Result<Arc<T>, RegistryError> {
         let group = Arc::new(group);
         self.register_arc(Arc::clone(&group))?;
@@ -59,6 +60,9 @@ impl Registry {
         group.visit(&mut |d: &'static Descriptor, _: &dyn EncodeMetric| names.push(d.name()));
         let mut fresh = HashSet::with_capacity(names.len());
         for name in names {
+            if name.starts_with(RESERVED_PREFIX) {
+                return Err(RegistryError::ReservedName { name });
+            }
             if inner.names.contains(name) || !fresh.insert(name) {
                 return Err(RegistryError::DuplicateName { name });
             }
@@ -229,9 +233,13 @@ impl Serialize for Registry {
 /// The name of the built-in counter of lookups sent to overflow series.
 pub const OVERFLOW_METRIC_NAME: &str = "meterstick_series_overflow_total";
 
+/// The start of every built-in metric's name; no registered metric may have it, so a built-in
+/// metric added in any order, or in a later version, never clashes with a user's.
+const RESERVED_PREFIX: &str = "meterstick_";
+
 static OVERFLOW_DESCRIPTOR: LazyLock<Descriptor> = LazyLock::new(|| {
-    let help = "lookups of new label values sent to the overflow series because the family was \
-                full, per metric";
+    let help = "lookups sent to the overflow series, per metric: new label values once the \
+                family was full, and the reserved overflow values themselves";
     let heads = crate::__private::heads(OVERFLOW_METRIC_NAME, help, MetricKind::Counter);
     let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
     Descriptor::__from_derive(
