@@ -461,3 +461,27 @@ async fn without_the_peer_address_nothing_is_served() {
             .contains("into_make_service_with_connect_info")
     );
 }
+
+#[tokio::test]
+async fn an_unknown_format_is_quoted_short_not_echoed() {
+    let addr = start(seeded(), "127.0.0.1", TrustedHosts::default()).await;
+    // 56 KB of format (reqwest takes no longer URI), with escape sequences and a bell in it.
+    let format = "%1B%5B2J%07xml".repeat(4_000);
+    let response = reqwest::Client::new()
+        .get(url(addr, &format!("/metrics?format={format}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body = response.text().await.unwrap();
+    assert!(body.len() < 300, "{} bytes: {body:?}", body.len());
+    assert!(!body.trim_end().chars().any(char::is_control), "{body:?}");
+    assert!(
+        body.starts_with("unknown format `\\u{1b}[2J\\u{7}xml"),
+        "{body:?}"
+    );
+    assert!(
+        body.contains("...`; use `prometheus` or `openmetrics`"),
+        "{body:?}"
+    );
+}

@@ -208,7 +208,8 @@ fn the_overflow_metric_name_is_reserved_whatever_the_order() {
         }
         let text = registry.to_prometheus();
         assert_eq!(
-            text.matches("# HELP meterstick_series_overflow_total ").count(),
+            text.matches("# HELP meterstick_series_overflow_total ")
+                .count(),
             1,
             "{text}"
         );
@@ -264,6 +265,53 @@ struct Callbacks {
 
     /// a callback that fails
     broken: GaugeFn,
+}
+
+/// A panic payload whose own `drop` panics.
+struct PanicsOnDrop;
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("and the payload panics as it is dropped");
+    }
+}
+
+#[test]
+fn a_callback_may_set_its_own_function_and_a_bad_payload_stays_caught() {
+    let registry = Registry::new();
+    let m = registry.register(Callbacks::new()).unwrap();
+    let me = Arc::clone(&m);
+    // A callback that replaces itself: it ran under its metric's own lock, and deadlocked.
+    m.lua_spare_count.set_fn(move || {
+        me.lua_spare_count.set_fn(|| 7);
+        5
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    let scraper = {
+        let registry = Arc::new(registry);
+        let r = Arc::clone(&registry);
+        thread::spawn(move || {
+            let first = r.to_prometheus();
+            let second = r.to_prometheus();
+            tx.send((first, second)).unwrap();
+        });
+        registry
+    };
+    let (first, second) = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("a callback calling set_fn on its own metric deadlocked the scrape");
+    assert!(first.contains("\nlua_spare_count 5\n"), "{first}");
+    assert!(second.contains("\nlua_spare_count 7\n"), "{second}");
+
+    // A panic whose payload panics when dropped: caught, the metric has no value, and the
+    // export goes on in every format.
+    m.broken.set_fn(|| std::panic::panic_any(PanicsOnDrop));
+    let json: serde_json::Value = serde_json::from_str(&scraper.to_json()).unwrap();
+    assert_eq!(json["broken"]["value"], serde_json::Value::Null);
+    assert_eq!(json["lua_spare_count"]["value"], serde_json::json!(7.0));
+    assert!(!scraper.to_prometheus().contains("\nbroken "));
+    assert!(scraper.to_openmetrics().ends_with("# EOF\n"));
+    assert_eq!(m.broken.get(), None);
 }
 
 #[test]

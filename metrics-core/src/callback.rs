@@ -1,12 +1,34 @@
 //! Callback metrics: values read from a function at export time.
 
+use std::any::Any;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::metric::{MetricKind, Sample};
 
-type Callback<T> = Box<dyn Fn() -> T + Send + Sync>;
+/// Shared, so that an export calls it after letting go of the lock: a function may then set
+/// its own metric's function, or read it, without waiting for itself.
+type Callback<T> = Arc<dyn Fn() -> T + Send + Sync>;
+
+/// Calls `f`, catching a panic; the panic's payload is dropped under `catch_unwind` too, since
+/// a payload whose `drop` panics would otherwise unwind into the export.
+fn call_caught<T>(f: &(dyn Fn() -> T + Send + Sync)) -> Option<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(value) => Some(value),
+        Err(payload) => {
+            drop_caught(payload);
+            None
+        }
+    }
+}
+
+fn drop_caught(payload: Box<dyn Any + Send>) {
+    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        // A payload of a panic in a payload's `drop` is kept rather than risk a third.
+        std::mem::forget(again);
+    }
+}
 
 macro_rules! callback_metric {
     ($(#[$doc:meta])* $name:ident, $value:ty, $kind:ident, $sample:ident) => {
@@ -15,7 +37,8 @@ macro_rules! callback_metric {
         /// The function runs on the exporting thread at every export, so it should be quick. A
         /// function that panics is reported as having no value (`null` in JSON, no sample in the
         /// text formats); the export and the process go on. Without a function the metric has no
-        /// value either.
+        /// value either. No lock is held while it runs, so it may call [`Self::set_fn`] on its
+        /// own metric (the next export calls the new one).
         pub struct $name {
             callback: RwLock<Option<Callback<$value>>>,
         }
@@ -31,20 +54,29 @@ macro_rules! callback_metric {
             /// Creates the metric reading its value from `f`.
             pub fn with_fn(f: impl Fn() -> $value + Send + Sync + 'static) -> Self {
                 $name {
-                    callback: RwLock::new(Some(Box::new(f))),
+                    callback: RwLock::new(Some(Arc::new(f))),
                 }
             }
 
             /// Reads the value from `f` from now on.
             pub fn set_fn(&self, f: impl Fn() -> $value + Send + Sync + 'static) {
-                *self.callback.write().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(f));
+                let f: Callback<$value> = Arc::new(f);
+                let old = std::mem::replace(
+                    &mut *self.callback.write().unwrap_or_else(PoisonError::into_inner),
+                    Some(f),
+                );
+                // The old function (and what it captured) is dropped after the lock is let go.
+                drop(old);
             }
 
             /// Calls the function: `None` without one, or if it panicked.
             pub fn get(&self) -> Option<$value> {
-                let callback = self.callback.read().unwrap_or_else(PoisonError::into_inner);
-                let f = callback.as_ref()?;
-                catch_unwind(AssertUnwindSafe(f)).ok()
+                let f = self
+                    .callback
+                    .read()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clone()?;
+                call_caught(&*f)
             }
 
             /// The kind written in the output formats.

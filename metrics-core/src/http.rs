@@ -244,7 +244,10 @@ async fn metrics(
         Some(other) => {
             return text(
                 StatusCode::BAD_REQUEST,
-                format!("unknown format `{other}`; use `prometheus` or `openmetrics`\n"),
+                format!(
+                    "unknown format {}; use `prometheus` or `openmetrics`\n",
+                    quote_short(other)
+                ),
             );
         }
     };
@@ -337,6 +340,17 @@ fn stream(endpoint: Endpoint, format: Format, prefix: String) -> Response {
     response
 }
 
+/// How many characters of a client's value an error message quotes.
+const QUOTED_CHARS: usize = 32;
+
+/// A client's value for an error message: its first characters, quoted and escaped, so that
+/// the answer neither grows with the request nor carries its control characters.
+fn quote_short(value: &str) -> String {
+    let head: String = value.chars().take(QUOTED_CHARS).collect();
+    let more = if head.len() < value.len() { "..." } else { "" };
+    format!("`{}{more}`", head.escape_debug())
+}
+
 fn text(status: StatusCode, body: String) -> Response {
     (
         status,
@@ -388,6 +402,17 @@ mod tests {
 
     fn negotiated(accept: &str) -> Format {
         negotiate(Some(&HeaderValue::from_str(accept).unwrap()))
+    }
+
+    #[test]
+    fn an_unknown_format_is_quoted_short_and_escaped() {
+        assert_eq!(quote_short("xml"), "`xml`");
+        assert_eq!(quote_short("a\nb\u{1b}[2J"), "`a\\nb\\u{1b}[2J`");
+        let long = "\u{7}é".repeat(30_000);
+        let quoted = quote_short(&long);
+        assert!(quoted.len() < 200, "{} bytes", quoted.len());
+        assert!(quoted.ends_with("...`"));
+        assert!(!quoted.chars().any(char::is_control), "{quoted}");
     }
 
     #[test]

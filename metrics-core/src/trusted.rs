@@ -4,12 +4,15 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net};
 
 /// The IP addresses and CIDR blocks (IPv4 and IPv6) whose peers may read the metrics.
 ///
 /// The default trusts `127.0.0.1` and `::1` only. A peer is matched by the address of its TCP
 /// connection, an IPv4-mapped IPv6 address (`::ffff:10.1.2.3`) as the IPv4 address it carries.
+/// Entries are read the same way: `::ffff:127.0.0.1` trusts `127.0.0.1`, `::ffff:0:0/96` every
+/// IPv4 peer, and an IPv6 block holding all the mapped addresses (`::/0`) every IPv4 peer as
+/// well; the list prints them as they are matched.
 ///
 /// ```
 /// use meterstick_core::http::TrustedHosts;
@@ -73,10 +76,14 @@ impl TrustedHosts {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let nets = entries
-            .into_iter()
-            .map(|e| parse_entry(e.as_ref()))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut nets = Vec::new();
+        for entry in entries {
+            let net = parse_entry(entry.as_ref())?;
+            nets.push(as_peers_are_matched(net));
+            if contains_every_mapped_address(net) {
+                nets.push(IpNet::V4(Ipv4Net::default()));
+            }
+        }
         if nets.is_empty() {
             return Err(TrustedHostError::Empty);
         }
@@ -130,6 +137,36 @@ impl fmt::Display for TrustedHosts {
         Ok(())
     }
 }
+
+/// The block an entry stands for, written as peers are matched: an IPv4-mapped IPv6 block
+/// (`::ffff:10.0.0.0/104`) as the IPv4 block it maps (`10.0.0.0/8`).
+fn as_peers_are_matched(net: IpNet) -> IpNet {
+    match net {
+        IpNet::V6(v6) if v6.prefix_len() >= MAPPED_PREFIX => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => IpNet::V4(
+                Ipv4Net::new(v4, v6.prefix_len() - MAPPED_PREFIX)
+                    .expect("a prefix of at most 128 - 96 bits fits IPv4"),
+            ),
+            None => net,
+        },
+        _ => net,
+    }
+}
+
+/// Whether an IPv6 block holds all of `::ffff:0:0/96`, so that it trusts every IPv4 peer too
+/// (`::/0`, say).
+fn contains_every_mapped_address(net: IpNet) -> bool {
+    match net {
+        IpNet::V6(v6) => {
+            v6.prefix_len() < MAPPED_PREFIX
+                && v6.contains(&Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0))
+        }
+        IpNet::V4(_) => false,
+    }
+}
+
+/// The length of the prefix `::ffff:0:0/96` of IPv4-mapped IPv6 addresses.
+const MAPPED_PREFIX: u8 = 96;
 
 fn parse_entry(entry: &str) -> Result<IpNet, TrustedHostError> {
     let trimmed = entry.trim();
@@ -198,6 +235,36 @@ mod tests {
         assert!(!t.contains(ip("fe80::1")));
         assert!(t.contains(ip("::ffff:10.1.1.1")));
         assert!(!t.contains(ip("::ffff:11.1.1.1")));
+    }
+
+    #[test]
+    fn ipv4_mapped_entries_match_the_ipv4_peers_they_map() {
+        let t = TrustedHosts::new(["::ffff:127.0.0.1"]).unwrap();
+        assert!(t.contains(ip("127.0.0.1")));
+        assert!(t.contains(ip("::ffff:127.0.0.1")));
+        assert!(!t.contains(ip("127.0.0.2")));
+        assert_eq!(t.to_string(), "127.0.0.1");
+        let t = TrustedHosts::new(["::ffff:10.0.0.0/104"]).unwrap();
+        assert!(t.contains(ip("10.9.8.7")));
+        assert!(!t.contains(ip("11.0.0.1")));
+        assert_eq!(t.to_string(), "10.0.0.0/8");
+        let t = TrustedHosts::new(["::ffff:0:0/96"]).unwrap();
+        assert!(t.contains(ip("192.0.2.1")));
+        assert!(!t.contains(ip("::1")));
+        assert_eq!(t.to_string(), "0.0.0.0/0");
+        let t = TrustedHosts::new(["::/0"]).unwrap();
+        assert!(t.contains(ip("192.0.2.1")) && t.contains(ip("2001:db8::1")));
+        assert_eq!(t.to_string(), "::/0, 0.0.0.0/0");
+        // A block beside the mapped range is left as it is.
+        let t = TrustedHosts::new(["fd00::/8"]).unwrap();
+        assert!(!t.contains(ip("10.0.0.1")));
+        assert_eq!(t.to_string(), "fd00::/8");
+        assert_eq!(
+            TrustedHosts::new(["::ffff:10.0.0.1/104"])
+                .unwrap_err()
+                .to_string(),
+            "trusted host `::ffff:10.0.0.1/104`: host bits set; did you mean ::ffff:10.0.0.0/104?"
+        );
     }
 
     #[test]
