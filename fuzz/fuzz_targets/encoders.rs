@@ -1,37 +1,25 @@
 //! Arbitrary label values and help texts through every encoder: the JSON parses with serde_json
 //! and holds exactly the values given; the text formats keep one line per sample.
+//!
+//! Nothing is leaked per input, so the target runs under AddressSanitizer's leak check and its
+//! memory stays flat: the family goes through a registry under one descriptor made once, and the
+//! fuzzed help text through the heads that the derive writes into a descriptor.
 #![no_main]
+
+use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use meterstick::__private::heads;
 use meterstick::{Counter, Descriptor, Family, MetricGroup, MetricKind, Registry, Visitor};
 
-struct Dynamic {
-    descriptor: &'static Descriptor,
-    family: Family<Counter, (String, String)>,
-}
+const HELP: &str = "fuzzed label values";
 
-impl MetricGroup for Dynamic {
-    fn visit<'a>(&'a self, visitor: &mut dyn Visitor<'a>) {
-        visitor.visit_metric(self.descriptor, &self.family);
-    }
-}
-
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
-}
-
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let mut parts = text.split('\u{1f}');
-    let help = parts.next().unwrap_or_default().trim().to_owned();
-    let values: Vec<&str> = parts.collect();
-    let h = heads("fuzzed", &help, MetricKind::Counter);
-    let descriptor: &'static Descriptor = Box::leak(Box::new(Descriptor::__from_derive(
+static DESCRIPTOR: LazyLock<Descriptor> = LazyLock::new(|| {
+    let h = heads("fuzzed", HELP, MetricKind::Counter);
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    Descriptor::__from_derive(
         "fuzzed",
-        leak(help.clone()),
+        HELP,
         MetricKind::Counter,
         &["a", "b"],
         None,
@@ -39,9 +27,66 @@ fuzz_target!(|data: &[u8]| {
         leak(h.prometheus),
         leak(h.openmetrics),
         leak(h.openmetrics_name),
-    )));
+    )
+});
+
+struct Dynamic {
+    family: Family<Counter, (String, String)>,
+}
+
+impl MetricGroup for Dynamic {
+    fn visit<'a>(&'a self, visitor: &mut dyn Visitor<'a>) {
+        visitor.visit_metric(&DESCRIPTOR, &self.family);
+    }
+}
+
+/// The help text as a `# HELP` line escapes it, read back.
+fn unescape_help(escaped: &str) -> String {
+    let mut out = String::new();
+    let mut chars = escaped.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => panic!("a # HELP line ends in a lone backslash: {escaped:?}"),
+        }
+    }
+    out
+}
+
+fn check_help(help: &str) {
+    let h = heads("fuzzed", help, MetricKind::Counter);
+    let json: serde_json::Value =
+        serde_json::from_str(&format!("{{{}0}}}}", h.json)).expect("the JSON head parses");
+    assert_eq!(json["fuzzed"]["help"].as_str(), Some(help));
+    for head in [&h.prometheus, &h.openmetrics] {
+        // Split at newlines alone: a carriage return is text of the help, not a line end.
+        let lines: Vec<&str> = head
+            .strip_suffix('\n')
+            .unwrap_or(head)
+            .split('\n')
+            .collect();
+        assert_eq!(lines.len(), 2, "one HELP and one TYPE line: {head:?}");
+        let escaped = lines[0]
+            .strip_prefix("# HELP fuzzed ")
+            .expect("a HELP line");
+        assert_eq!(unescape_help(escaped), help);
+        assert_eq!(lines[1], "# TYPE fuzzed counter");
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut parts = text.split('\u{1f}');
+    check_help(parts.next().unwrap_or_default());
+    let values: Vec<&str> = parts.collect();
     let group = Dynamic {
-        descriptor,
         family: Family::new(),
     };
     for pair in values.chunks(2) {
@@ -52,7 +97,7 @@ fuzz_target!(|data: &[u8]| {
     let group = registry.register(group).expect("one group");
 
     let json: serde_json::Value = serde_json::from_str(&registry.to_json()).expect("JSON parses");
-    assert_eq!(json["fuzzed"]["help"].as_str(), Some(help.as_str()));
+    assert_eq!(json["fuzzed"]["help"].as_str(), Some(HELP));
     let series = json["fuzzed"]["value"]
         .as_array()
         .map(Vec::len)

@@ -61,10 +61,11 @@ macro_rules! callback_metric {
             /// Reads the value from `f` from now on.
             pub fn set_fn(&self, f: impl Fn() -> $value + Send + Sync + 'static) {
                 let f: Callback<$value> = Arc::new(f);
-                let old = std::mem::replace(
-                    &mut *self.callback.write().unwrap_or_else(PoisonError::into_inner),
-                    Some(f),
-                );
+                let old = self
+                    .callback
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .replace(f);
                 // The old function (and what it captured) is dropped after the lock is let go.
                 drop(old);
             }

@@ -15,23 +15,29 @@
 //! | a peer outside the trusted hosts | `403 Forbidden`, with a plain-text body naming its address |
 //!
 //! Only the address of the TCP connection decides: `X-Forwarded-For` and its kind are ignored,
-//! and an `Authorization` header never grants access. Bodies are gzip-compressed when the client
-//! accepts it, and streamed: the encoder writes into a small bounded channel, so the memory of
-//! one scrape does not grow with the number of series, and a client that goes away stops it.
+//! and an `Authorization` header never grants access. A `403` closes the connection. Bodies are
+//! gzip-compressed when the client accepts it, and streamed: the encoder writes into a small
+//! bounded channel, so the memory of one scrape does not grow with the number of series, and a
+//! client that goes away stops it.
+//!
+//! [`serve_with_limits`] bounds what clients can hold (see [`Limits`]): connections from trusted
+//! and from untrusted peers are counted apart, so a flood of untrusted connections never takes
+//! the room of a trusted scraper; at most [`Limits::max_scrapes`] exports run at once, and one
+//! whose client has stopped reading gives its place up to a scrape that waits for one.
 
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, Request, State};
-use axum::http::header::{ACCEPT, CONTENT_TYPE};
+use axum::http::header::{ACCEPT, CONNECTION, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -40,7 +46,7 @@ use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, ToSocketAddrs};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 
@@ -48,15 +54,59 @@ use crate::encode::Format;
 use crate::registry::Registry;
 pub use crate::trusted::{TrustedHostError, TrustedHosts};
 
-/// How many chunks a scrape may have in flight; with the registry's 16 KiB buffer, the memory of
-/// one scrape is bounded by about 48 KiB whatever the number of series.
+/// How many chunks a scrape may have in its channel. With the registry's 32 KiB buffer and the
+/// chunk the connection is writing, a scrape in progress holds about 128 KiB whatever the
+/// number of series, plus the compressor's state when the client asked for gzip.
 const CHUNKS_IN_FLIGHT: usize = 2;
+
+/// The most a connection served by [`serve_with_limits`] buffers: of the body it writes, and
+/// of the request head it reads (a longer head is answered `431`).
+const CONNECTION_BUFFER: usize = 64 * 1024;
 
 #[derive(Clone)]
 struct Endpoint {
     registry: Arc<dyn Deref<Target = Registry> + Send + Sync>,
     trusted: Arc<TrustedHosts>,
     write_timeout: Duration,
+    scrapes: Arc<Scrapes>,
+}
+
+/// The exports in progress: a slot each, and a signal by which a scrape waiting for a slot asks
+/// the scrapes whose clients have stalled to give theirs up.
+struct Scrapes {
+    slots: Arc<Semaphore>,
+    wanted: Notify,
+    stalled_after: Duration,
+}
+
+impl Scrapes {
+    fn new(limits: &Limits) -> Self {
+        Scrapes {
+            slots: Arc::new(Semaphore::new(limits.max_scrapes.max(1))),
+            wanted: Notify::new(),
+            stalled_after: limits.stalled_after,
+        }
+    }
+
+    /// A slot, or `None` if none came free within `wait`. While waiting, it asks the scrapes
+    /// whose clients have taken nothing for `stalled_after` to end, every half of that.
+    async fn admit(&self, wait: Duration) -> Option<OwnedSemaphorePermit> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Ok(slot) = Arc::clone(&self.slots).try_acquire_owned() {
+                return Some(slot);
+            }
+            self.wanted.notify_waiters();
+            let ask_again = (tokio::time::Instant::now() + self.stalled_after / 2).min(deadline);
+            let slot = Arc::clone(&self.slots).acquire_owned();
+            if let Ok(Ok(slot)) = tokio::time::timeout_at(ask_again, slot).await {
+                return Some(slot);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return None;
+            }
+        }
+    }
 }
 
 /// The `/metrics` and `/metrics.json` routes for `registry`, readable by `trusted` peers only.
@@ -79,6 +129,7 @@ where
         registry: Arc::new(registry),
         trusted: Arc::new(trusted),
         write_timeout: limits.write_timeout,
+        scrapes: Arc::new(Scrapes::new(&limits)),
     };
     Router::new()
         .route("/metrics", get(metrics))
@@ -98,6 +149,9 @@ where
 }
 
 /// Limits that keep slow, stalled or malicious clients from holding the server's resources.
+///
+/// The connection limits apply to [`serve_with_limits`] (and [`serve`], with the defaults),
+/// which accepts the connections; the scrape limits to [`router`] as well.
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 pub struct Limits {
@@ -105,8 +159,24 @@ pub struct Limits {
     /// connection stays open); the connection is closed after it. Default 30 s.
     pub header_read_timeout: Duration,
     /// How long a scrape waits for a client that has stopped reading its body before giving up
-    /// on it and closing the connection. Default 30 s.
+    /// on it and closing the connection; also how long a scrape waits for a slot among
+    /// [`Limits::max_scrapes`] before it is answered `503`. Default 30 s.
     pub write_timeout: Duration,
+    /// How many connections trusted peers may hold open at once; a connection beyond it is
+    /// closed as soon as it is accepted. Default 1024.
+    pub max_connections: usize,
+    /// How many connections untrusted peers may hold open at once, each answered `403` and
+    /// closed; a connection beyond it is closed as soon as it is accepted, with no answer.
+    /// Counted apart from trusted peers' connections, so that no flood of these takes a
+    /// trusted scraper's room. Default 64.
+    pub max_untrusted_connections: usize,
+    /// How many exports may be written at once; a scrape beyond it waits for a slot. Each holds
+    /// a blocking thread and about 128 KiB (more with gzip) while it runs. Default 64.
+    pub max_scrapes: usize,
+    /// A scrape whose client has taken nothing for this long gives up its slot, ending its
+    /// response cut short, when another scrape waits for one; with no scrape waiting it keeps
+    /// its slot until [`Limits::write_timeout`]. Default 1 s.
+    pub stalled_after: Duration,
 }
 
 impl Default for Limits {
@@ -114,11 +184,39 @@ impl Default for Limits {
         Limits {
             header_read_timeout: Duration::from_secs(30),
             write_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+            max_untrusted_connections: 64,
+            max_scrapes: 64,
+            stalled_after: Duration::from_secs(1),
         }
     }
 }
 
 impl Limits {
+    /// Sets [`Limits::max_connections`].
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
+    /// Sets [`Limits::max_untrusted_connections`].
+    pub fn max_untrusted_connections(mut self, max: usize) -> Self {
+        self.max_untrusted_connections = max;
+        self
+    }
+
+    /// Sets [`Limits::max_scrapes`] (at least 1).
+    pub fn max_scrapes(mut self, max: usize) -> Self {
+        self.max_scrapes = max;
+        self
+    }
+
+    /// Sets [`Limits::stalled_after`].
+    pub fn stalled_after(mut self, after: Duration) -> Self {
+        self.stalled_after = after;
+        self
+    }
+
     /// Sets [`Limits::header_read_timeout`].
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
@@ -169,10 +267,12 @@ where
 
 /// Serves `registry` on a bound listener with the given [`Limits`].
 ///
-/// Each connection is served on its own task: HTTP/1.1 with keep-alive, malformed requests
-/// answered `400` by the HTTP parser, headers that do not arrive in time closing the connection.
-/// A failure to accept (too many open files, say) is retried after a pause rather than ending the
-/// server.
+/// Each connection is served on its own task: HTTP/1.1 with keep-alive for trusted peers,
+/// malformed requests answered `400` by the HTTP parser, headers that do not arrive in time
+/// closing the connection. An untrusted peer's connection is answered `403` and closed; beyond
+/// [`Limits::max_untrusted_connections`] (or [`Limits::max_connections`] for trusted peers) a
+/// connection is closed as soon as it is accepted. A failure to accept (too many open files,
+/// say) is retried after a pause rather than ending the server.
 pub async fn serve_with_limits<R>(
     listener: TcpListener,
     registry: R,
@@ -182,7 +282,9 @@ pub async fn serve_with_limits<R>(
 where
     R: Deref<Target = Registry> + Send + Sync + 'static,
 {
-    let app = build(registry, trusted, limits);
+    let app = build(registry, trusted.clone(), limits);
+    let trusted_open = Arc::new(AtomicUsize::new(0));
+    let untrusted_open = Arc::new(AtomicUsize::new(0));
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -190,6 +292,16 @@ where
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
+        };
+        let is_trusted = trusted.contains(peer.ip());
+        let (open, max) = match is_trusted {
+            true => (&trusted_open, limits.max_connections),
+            false => (&untrusted_open, limits.max_untrusted_connections),
+        };
+        let Some(open) = OpenConnection::count(open, max) else {
+            // Closed at once: the peer holds no descriptor of this process.
+            drop(stream);
+            continue;
         };
         let app = app.clone();
         let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
@@ -202,9 +314,35 @@ where
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(limits.header_read_timeout)
+                // An untrusted peer gets its `403` and no second request.
+                .keep_alive(is_trusted)
+                // Bounds what a connection buffers of a body its client does not read (hyper
+                // queues up to about 400 KiB by default), and the request head as well.
+                .max_buf_size(CONNECTION_BUFFER)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
+            drop(open);
         });
+    }
+}
+
+/// One open connection, counted in its kind's total until it is dropped.
+struct OpenConnection(Arc<AtomicUsize>);
+
+impl OpenConnection {
+    /// Counts a connection in `open`, unless `max` are open already.
+    fn count(open: &Arc<AtomicUsize>, max: usize) -> Option<Self> {
+        open.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < max).then_some(n + 1)
+        })
+        .ok()
+        .map(|_| OpenConnection(Arc::clone(open)))
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -224,10 +362,15 @@ async fn authenticate(State(endpoint): State<Endpoint>, request: Request, next: 
     };
     let ip = peer.ip().to_canonical();
     if !endpoint.trusted.contains(ip) {
-        return text(
+        let mut response = text(
             StatusCode::FORBIDDEN,
             format!("403 Forbidden: {ip} is not a trusted host\n"),
         );
+        // The connection ends with the answer, however the router is served.
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        return response;
     }
     next.run(request).await
 }
@@ -256,6 +399,7 @@ async fn metrics(
         format,
         query.get("prefix").cloned().unwrap_or_default(),
     )
+    .await
 }
 
 async fn metrics_json(
@@ -267,6 +411,7 @@ async fn metrics_json(
         Format::Json,
         query.get("prefix").cloned().unwrap_or_default(),
     )
+    .await
 }
 
 /// OpenMetrics when `Accept` gives it a quality above zero and no lower than plain text.
@@ -296,13 +441,25 @@ fn negotiate(accept: Option<&HeaderValue>) -> Format {
     }
 }
 
-/// A response whose body the registry writes, on a blocking thread, while it is sent.
-fn stream(endpoint: Endpoint, format: Format, prefix: String) -> Response {
+/// A response whose body the registry writes, on a blocking thread, while it is sent; `503` if
+/// no slot among the scrapes in progress came free in time.
+async fn stream(endpoint: Endpoint, format: Format, prefix: String) -> Response {
+    let Some(slot) = endpoint.scrapes.admit(endpoint.write_timeout).await else {
+        let mut response = text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many scrapes in progress; try again\n".to_owned(),
+        );
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        return response;
+    };
     let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(CHUNKS_IN_FLIGHT);
     let writer = ChannelWriter {
         tx,
         runtime: tokio::runtime::Handle::current(),
         timeout: endpoint.write_timeout,
+        scrapes: Arc::clone(&endpoint.scrapes),
     };
     // Set once the whole export is in the channel: a body that ends without it was cut short
     // (the client stopped reading, the export failed) and must not look complete.
@@ -319,6 +476,7 @@ fn stream(endpoint: Endpoint, format: Format, prefix: String) -> Response {
         }
         // The channel closes only now, after the flag is set.
         drop(writer);
+        drop(slot);
     });
     let mut rx = rx;
     let mut failed = false;
@@ -364,31 +522,55 @@ fn text(status: StatusCode, body: String) -> Response {
 }
 
 /// Sends each write as one chunk of the response body, waiting while the channel is full, but
-/// no longer than the write timeout.
+/// no longer than the write timeout, nor than `stalled_after` once another scrape waits for a
+/// slot.
 struct ChannelWriter {
     tx: mpsc::Sender<io::Result<Bytes>>,
     runtime: tokio::runtime::Handle,
     timeout: Duration,
+    scrapes: Arc<Scrapes>,
+}
+
+impl ChannelWriter {
+    async fn send(&self, chunk: Bytes) -> io::Result<()> {
+        let started = tokio::time::Instant::now();
+        let send = self.tx.send(Ok(chunk));
+        let give_up = tokio::time::sleep(self.timeout);
+        tokio::pin!(send, give_up);
+        // The body ends with an error on each failure (see `stream`), which closes the
+        // connection.
+        loop {
+            let wanted = self.scrapes.wanted.notified();
+            tokio::select! {
+                sent = &mut send => {
+                    return sent.map_err(|_| {
+                        io::Error::new(io::ErrorKind::BrokenPipe, "the client went away")
+                    });
+                }
+                () = &mut give_up => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the client stopped reading",
+                    ));
+                }
+                () = wanted => {
+                    if started.elapsed() >= self.scrapes.stalled_after {
+                        return Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            "the client stopped reading and another scrape needs the slot",
+                        ));
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl io::Write for ChannelWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let chunk = Ok(Bytes::copy_from_slice(buf));
-        let sent = self
-            .runtime
-            .block_on(tokio::time::timeout(self.timeout, self.tx.send(chunk)));
-        match sent {
-            Ok(Ok(())) => Ok(buf.len()),
-            Ok(Err(_)) => Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "the client went away",
-            )),
-            // The body then ends with an error (see `stream`), which closes the connection.
-            Err(_) => Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "the client stopped reading",
-            )),
-        }
+        let chunk = Bytes::copy_from_slice(buf);
+        self.runtime.block_on(self.send(chunk))?;
+        Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
