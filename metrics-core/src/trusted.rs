@@ -76,12 +76,18 @@ impl TrustedHosts {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut nets = Vec::new();
+        let mut nets: Vec<IpNet> = Vec::new();
+        let mut add = |net: IpNet| {
+            // Once each, so that the list prints back to itself.
+            if !nets.contains(&net) {
+                nets.push(net);
+            }
+        };
         for entry in entries {
             let net = parse_entry(entry.as_ref())?;
-            nets.push(as_peers_are_matched(net));
+            add(as_peers_are_matched(net));
             if contains_every_mapped_address(net) {
-                nets.push(IpNet::V4(Ipv4Net::default()));
+                add(IpNet::V4(Ipv4Net::default()));
             }
         }
         if nets.is_empty() {
@@ -255,6 +261,11 @@ mod tests {
         let t = TrustedHosts::new(["::/0"]).unwrap();
         assert!(t.contains(ip("192.0.2.1")) && t.contains(ip("2001:db8::1")));
         assert_eq!(t.to_string(), "::/0, 0.0.0.0/0");
+        // What it prints reads back as the same list (found by the fuzzer, with `::/74`).
+        assert_eq!(t.to_string().parse::<TrustedHosts>().unwrap(), t);
+        let t: TrustedHosts = "::/74, 127.0.0.1, ::ffff:127.0.0.1".parse().unwrap();
+        assert_eq!(t.to_string(), "::/74, 0.0.0.0/0, 127.0.0.1");
+        assert_eq!(t.to_string().parse::<TrustedHosts>().unwrap(), t);
         // A block beside the mapped range is left as it is.
         let t = TrustedHosts::new(["fd00::/8"]).unwrap();
         assert!(!t.contains(ip("10.0.0.1")));
