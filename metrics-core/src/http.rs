@@ -54,8 +54,9 @@ use crate::encode::Format;
 use crate::registry::Registry;
 pub use crate::trusted::{TrustedHostError, TrustedHosts};
 
-/// How many chunks a scrape may have in its channel. With the registry's 32 KiB buffer and the
-/// chunk the connection is writing, a scrape in progress holds about 128 KiB whatever the
+/// How many chunks a scrape may have in its channel. With the registry's 32 KiB buffer, what the
+/// connection buffers (at most [`CONNECTION_BUFFER`] under [`serve_with_limits`]) and the
+/// socket's own buffer, a scrape in progress held about 190 KiB in the tests whatever the
 /// number of series, plus the compressor's state when the client asked for gzip.
 const CHUNKS_IN_FLIGHT: usize = 2;
 
@@ -97,7 +98,8 @@ impl Scrapes {
                 return Some(slot);
             }
             self.wanted.notify_waiters();
-            let ask_again = (tokio::time::Instant::now() + self.stalled_after / 2).min(deadline);
+            let pause = (self.stalled_after / 2).max(Duration::from_millis(10));
+            let ask_again = (tokio::time::Instant::now() + pause).min(deadline);
             let slot = Arc::clone(&self.slots).acquire_owned();
             if let Ok(Ok(slot)) = tokio::time::timeout_at(ask_again, slot).await {
                 return Some(slot);
@@ -171,7 +173,7 @@ pub struct Limits {
     /// trusted scraper's room. Default 64.
     pub max_untrusted_connections: usize,
     /// How many exports may be written at once; a scrape beyond it waits for a slot. Each holds
-    /// a blocking thread and about 128 KiB (more with gzip) while it runs. Default 64.
+    /// a blocking thread and about 190 KiB (more with gzip) while it runs. Default 64.
     pub max_scrapes: usize,
     /// A scrape whose client has taken nothing for this long gives up its slot, ending its
     /// response cut short, when another scrape waits for one; with no scrape waiting it keeps
