@@ -124,8 +124,8 @@
 //! ([`PROMETHEUS_CONTENT_TYPE`]); [`Registry::to_openmetrics`] and
 //! [`Registry::write_openmetrics`] write OpenMetrics 1.0 ([`OPENMETRICS_CONTENT_TYPE`]);
 //! [`Registry::render_into`] appends any format to a buffer the caller keeps. The text formats list
-//! families by name and series by label values, with `# HELP` and `# TYPE` lines formatted by the
-//! derive at compile time; histograms have cumulative `_bucket{le="..."}` samples up to
+//! families by name and series by label values, with `# HELP` and `# TYPE` lines formatted once,
+//! at registration; histograms have cumulative `_bucket{le="..."}` samples up to
 //! `le="+Inf"`, then `_sum` and `_count`; non-finite values are `NaN`, `+Inf`, `-Inf`. OpenMetrics
 //! names a counter family without `_total` and its samples with it, and ends with `# EOF`.
 //!

@@ -236,7 +236,6 @@ fn openmetrics_histograms_that_cannot_have_a_sum_still_parse() {
 mod arbitrary {
     //! Arbitrary label values and help texts, through all three formats and the real parsers.
 
-    use meterstick::__private::heads;
     use meterstick::{
         Counter, Descriptor, Family, Gauge, MetricGroup, MetricKind, Registry, Visitor,
     };
@@ -255,17 +254,12 @@ mod arbitrary {
         kind: MetricKind,
         keys: &'static [&'static str],
     ) -> &'static Descriptor {
-        let h = heads(name, help, kind);
-        Box::leak(Box::new(Descriptor::__from_derive(
+        Box::leak(Box::new(Descriptor::new(
             leak(name),
             leak(help),
             kind,
             keys,
             None,
-            leak(&h.json),
-            leak(&h.prometheus),
-            leak(&h.openmetrics),
-            leak(&h.openmetrics_name),
         )))
     }
 

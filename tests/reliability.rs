@@ -353,17 +353,12 @@ fn ten_thousand_families() {
         .rev()
         .map(|i| {
             let name = format!("family_{i:05}");
-            let h = meterstick::__private::heads(&name, "one of many", MetricKind::Counter);
-            let d: &'static Descriptor = Box::leak(Box::new(Descriptor::__from_derive(
+            let d: &'static Descriptor = Box::leak(Box::new(Descriptor::new(
                 leak(name),
                 "one of many",
                 MetricKind::Counter,
                 &["key"],
                 None,
-                leak(h.json),
-                leak(h.prometheus),
-                leak(h.openmetrics),
-                leak(h.openmetrics_name),
             )));
             let f: Family<Counter> = Family::new();
             f.inc("v");

@@ -2,11 +2,9 @@
 //! and holds exactly the values given; the text formats keep one line per sample.
 //!
 //! Nothing is leaked per input, so the target runs under AddressSanitizer's leak check and its
-//! memory stays flat: the family goes through a registry under one descriptor made once, and the
-//! fuzzed help text through the heads that the derive writes into a descriptor.
+//! memory stays flat: the family goes through a registry under one static descriptor, and the
+//! fuzzed help text through the heads a descriptor formats when it is registered.
 #![no_main]
-
-use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use meterstick::__private::heads;
@@ -14,21 +12,8 @@ use meterstick::{Counter, Descriptor, Family, MetricGroup, MetricKind, Registry,
 
 const HELP: &str = "fuzzed label values";
 
-static DESCRIPTOR: LazyLock<Descriptor> = LazyLock::new(|| {
-    let h = heads("fuzzed", HELP, MetricKind::Counter);
-    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
-    Descriptor::__from_derive(
-        "fuzzed",
-        HELP,
-        MetricKind::Counter,
-        &["a", "b"],
-        None,
-        leak(h.json),
-        leak(h.prometheus),
-        leak(h.openmetrics),
-        leak(h.openmetrics_name),
-    )
-});
+static DESCRIPTOR: Descriptor =
+    Descriptor::new("fuzzed", HELP, MetricKind::Counter, &["a", "b"], None);
 
 struct Dynamic {
     family: Family<Counter, (String, String)>,
@@ -59,11 +44,11 @@ fn unescape_help(escaped: &str) -> String {
 }
 
 fn check_help(help: &str) {
-    let h = heads("fuzzed", help, MetricKind::Counter);
+    let [json_head, prometheus, openmetrics, _] = heads("fuzzed", help, MetricKind::Counter);
     let json: serde_json::Value =
-        serde_json::from_str(&format!("{{{}0}}}}", h.json)).expect("the JSON head parses");
+        serde_json::from_str(&format!("{{{json_head}0}}}}")).expect("the JSON head parses");
     assert_eq!(json["fuzzed"]["help"].as_str(), Some(help));
-    for head in [&h.prometheus, &h.openmetrics] {
+    for head in [&prometheus, &openmetrics] {
         // Split at newlines alone: a carriage return is text of the help, not a line end.
         let lines: Vec<&str> = head
             .strip_suffix('\n')

@@ -13,6 +13,26 @@ pub enum RegistryError {
         /// The name that is taken twice.
         name: &'static str,
     },
+    /// A hand-written descriptor's name is not a valid metric name.
+    #[error(
+        "`{name}` is not a valid metric name: use letters, digits, `_` and `:`, not starting \
+         with a digit"
+    )]
+    InvalidName {
+        /// The name given.
+        name: &'static str,
+    },
+    /// A hand-written descriptor's label key is invalid or given twice.
+    #[error(
+        "metric `{name}`: `{key}` is not a valid label key, or is given twice: use letters, \
+         digits and `_`, not starting with a digit or `__`, and not `le`"
+    )]
+    InvalidLabelKey {
+        /// The metric's name.
+        name: &'static str,
+        /// The key at fault.
+        key: &'static str,
+    },
     /// The name belongs to meterstick's own metrics, which every registry may export.
     #[error(
         "the metric name `{name}` is reserved: names starting with `meterstick_` belong to \

@@ -2,6 +2,7 @@
 //! it hands to the encoders.
 
 use std::io;
+use std::sync::OnceLock;
 
 use crate::callback::{CounterFn, GaugeFn};
 use crate::counter::Counter;
@@ -12,8 +13,21 @@ use crate::histogram::Histogram;
 use crate::label::LabelSet;
 use crate::metric::{Metric, MetricKind, Sample};
 
-/// What is known of a metric at compile time: its name, help, kind and label keys, and the
-/// pieces of every output format that depend only on them, already escaped.
+/// What is known of a metric before it runs: its name, help, kind, label keys and buckets.
+///
+/// `#[derive(Metrics)]` writes one `static` descriptor per field, after checking every rule of
+/// the declaration. A hand-written [`MetricGroup`] makes its own with [`Descriptor::new`]; the
+/// registry checks its name and label keys when it is registered. The pieces of each output
+/// format that depend only on these (the escaped `# HELP` lines, the JSON member head) are
+/// formatted once, when the descriptor is first registered, never per scrape.
+///
+/// ```
+/// use meterstick_core::{Descriptor, MetricKind};
+///
+/// static QUEUED: Descriptor =
+///     Descriptor::new("queued", "messages waiting", MetricKind::Gauge, &["queue"], None);
+/// assert_eq!(QUEUED.name(), "queued");
+/// ```
 #[derive(Debug)]
 pub struct Descriptor {
     name: &'static str,
@@ -21,26 +35,76 @@ pub struct Descriptor {
     kind: MetricKind,
     label_keys: &'static [&'static str],
     buckets: Option<&'static [f64]>,
-    json_head: &'static str,
-    prometheus_head: &'static str,
-    openmetrics_head: &'static str,
-    openmetrics_name: &'static str,
+    heads: OnceLock<Heads>,
+}
+
+/// The pieces of each output format that depend only on a metric's name, help and kind,
+/// escaped.
+#[derive(Debug)]
+pub(crate) struct Heads {
+    /// `"<name>":{"help":"<help>","type":"<kind>","value":`.
+    pub(crate) json: String,
+    /// `# HELP` and `# TYPE` lines of the Prometheus text format.
+    pub(crate) prometheus: String,
+    /// `# HELP` and `# TYPE` lines of OpenMetrics, under `openmetrics_name`.
+    pub(crate) openmetrics: String,
+    /// The OpenMetrics family name: a counter's name without `_total`.
+    pub(crate) openmetrics_name: String,
+}
+
+impl Heads {
+    pub(crate) fn new(name: &str, help: &str, kind: MetricKind) -> Self {
+        let mut json = Vec::new();
+        // Writing into a `Vec` cannot fail.
+        let _ = crate::encode::json::write_str(&mut json, name);
+        json.extend_from_slice(b":{\"help\":");
+        let _ = crate::encode::json::write_str(&mut json, help);
+        json.extend_from_slice(format!(",\"type\":\"{kind}\",\"value\":").as_bytes());
+        // Escaped `&str`s and ASCII syntax: always UTF-8.
+        let json = String::from_utf8_lossy(&json).into_owned();
+        let openmetrics_name = match kind {
+            MetricKind::Counter => name.strip_suffix("_total").unwrap_or(name),
+            _ => name,
+        };
+        Heads {
+            json,
+            prometheus: format!(
+                "# HELP {name} {}\n# TYPE {name} {kind}\n",
+                escape_help(help, false)
+            ),
+            openmetrics: format!(
+                "# HELP {openmetrics_name} {}\n# TYPE {openmetrics_name} {kind}\n",
+                escape_help(help, true)
+            ),
+            openmetrics_name: openmetrics_name.to_owned(),
+        }
+    }
+}
+
+/// Help text escaped for a `# HELP` line: `\\` and newline, and `"` too in OpenMetrics.
+fn escape_help(help: &str, openmetrics: bool) -> String {
+    let mut out = String::with_capacity(help.len());
+    for c in help.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '"' if openmetrics => out.push_str("\\\""),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl Descriptor {
-    /// Used by generated code, not API: every argument was checked by the derive.
-    #[doc(hidden)]
-    #[allow(clippy::too_many_arguments)] // one per field, spelled out by generated code
-    pub const fn __from_derive(
+    /// A descriptor for a `static`: the exported name (prefix included), the help text, the
+    /// kind, the label keys in declared order (empty for a metric without labels) and, for a
+    /// histogram, the bucket bounds it declares.
+    pub const fn new(
         name: &'static str,
         help: &'static str,
         kind: MetricKind,
         label_keys: &'static [&'static str],
         buckets: Option<&'static [f64]>,
-        json_head: &'static str,
-        prometheus_head: &'static str,
-        openmetrics_head: &'static str,
-        openmetrics_name: &'static str,
     ) -> Self {
         Descriptor {
             name,
@@ -48,10 +112,7 @@ impl Descriptor {
             kind,
             label_keys,
             buckets,
-            json_head,
-            prometheus_head,
-            openmetrics_head,
-            openmetrics_name,
+            heads: OnceLock::new(),
         }
     }
 
@@ -80,24 +141,30 @@ impl Descriptor {
         self.buckets
     }
 
+    /// The escaped pieces of every format, formatted at the first call (registration).
+    pub(crate) fn heads(&self) -> &Heads {
+        self.heads
+            .get_or_init(|| Heads::new(self.name, self.help, self.kind))
+    }
+
     /// `"<name>":{"help":"<help>","type":"<kind>","value":`, escaped for JSON.
-    pub(crate) fn json_head(&self) -> &'static str {
-        self.json_head
+    pub(crate) fn json_head(&self) -> &str {
+        &self.heads().json
     }
 
     /// `# HELP <name> <help>\n# TYPE <name> <kind>\n`, escaped for the Prometheus text format.
-    pub(crate) fn prometheus_head(&self) -> &'static str {
-        self.prometheus_head
+    pub(crate) fn prometheus_head(&self) -> &str {
+        &self.heads().prometheus
     }
 
     /// The `# HELP` and `# TYPE` lines of OpenMetrics, under [`Self::openmetrics_name`].
-    pub(crate) fn openmetrics_head(&self) -> &'static str {
-        self.openmetrics_head
+    pub(crate) fn openmetrics_head(&self) -> &str {
+        &self.heads().openmetrics
     }
 
     /// The OpenMetrics family name: the name, less a `_total` suffix for a counter.
-    pub(crate) fn openmetrics_name(&self) -> &'static str {
-        self.openmetrics_name
+    pub(crate) fn openmetrics_name(&self) -> &str {
+        &self.heads().openmetrics_name
     }
 }
 

@@ -60,59 +60,12 @@ pub mod __private {
     pub use crate::cache::ThreadTable;
     pub use crate::encode::SeriesWriter;
 
-    /// The pieces of each output format that depend only on a metric's name, help and kind,
-    /// escaped: computed by the derive at compile time and embedded as `&'static str`.
-    pub struct Heads {
-        /// `"<name>":{"help":"<help>","type":"<kind>","value":`.
-        pub json: String,
-        /// `# HELP` and `# TYPE` lines of the Prometheus text format.
-        pub prometheus: String,
-        /// `# HELP` and `# TYPE` lines of OpenMetrics.
-        pub openmetrics: String,
-        /// The OpenMetrics family name: a counter's name without `_total`.
-        pub openmetrics_name: String,
-    }
-
-    /// Formats the [`Heads`] of a metric.
-    pub fn heads(name: &str, help: &str, kind: MetricKind) -> Heads {
-        let mut json = Vec::new();
-        // Writing into a `Vec` cannot fail.
-        let _ = encode::json::write_str(&mut json, name);
-        json.extend_from_slice(b":{\"help\":");
-        let _ = encode::json::write_str(&mut json, help);
-        json.extend_from_slice(format!(",\"type\":\"{kind}\",\"value\":").as_bytes());
-        // Escaped `&str`s and ASCII syntax: always UTF-8.
-        let json = String::from_utf8_lossy(&json).into_owned();
-        let openmetrics_name = match kind {
-            MetricKind::Counter => name.strip_suffix("_total").unwrap_or(name),
-            _ => name,
-        };
-        Heads {
-            json,
-            prometheus: format!(
-                "# HELP {name} {}\n# TYPE {name} {kind}\n",
-                escape_help(help, false)
-            ),
-            openmetrics: format!(
-                "# HELP {openmetrics_name} {}\n# TYPE {openmetrics_name} {kind}\n",
-                escape_help(help, true)
-            ),
-            openmetrics_name: openmetrics_name.to_owned(),
-        }
-    }
-
-    /// Help text escaped for a `# HELP` line: `\\` and newline, and `"` too in OpenMetrics.
-    fn escape_help(help: &str, openmetrics: bool) -> String {
-        let mut out = String::with_capacity(help.len());
-        for c in help.chars() {
-            match c {
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '"' if openmetrics => out.push_str("\\\""),
-                c => out.push(c),
-            }
-        }
-        out
+    /// The escaped pieces of every output format for a metric, as a registered descriptor
+    /// writes them: the JSON member head, then the `# HELP`/`# TYPE` lines of the Prometheus
+    /// text format and of OpenMetrics, then the OpenMetrics family name.
+    pub fn heads(name: &str, help: &str, kind: MetricKind) -> [String; 4] {
+        let h = group::Heads::new(name, help, kind);
+        [h.json, h.prometheus, h.openmetrics, h.openmetrics_name]
     }
 
     /// Serializes one group as the `/metrics.json` document.

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 use std::io::{self, Write};
-use std::sync::{Arc, LazyLock, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use serde::{Serialize, Serializer};
 
@@ -56,10 +56,13 @@ impl Registry {
     /// Adds a group that is already shared.
     pub fn register_arc<T: MetricGroup>(&self, group: Arc<T>) -> Result<(), RegistryError> {
         let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
-        let mut names = Vec::new();
-        group.visit(&mut |d: &'static Descriptor, _: &dyn EncodeMetric| names.push(d.name()));
-        let mut fresh = HashSet::with_capacity(names.len());
-        for name in names {
+        let mut descriptors = Vec::new();
+        group.visit(&mut |d: &'static Descriptor, _: &dyn EncodeMetric| descriptors.push(d));
+        let mut fresh = HashSet::with_capacity(descriptors.len());
+        for descriptor in &descriptors {
+            // The derive checked these at compile time; a hand-written group is checked here.
+            check_names(descriptor)?;
+            let name = descriptor.name();
             if name.starts_with(RESERVED_PREFIX) {
                 return Err(RegistryError::ReservedName { name });
             }
@@ -68,6 +71,10 @@ impl Registry {
             }
         }
         inner.names.extend(fresh);
+        // Formatted now, so that no scrape formats them.
+        descriptors.iter().for_each(|d| {
+            d.heads();
+        });
         if let Some(max) = inner.default_max_series {
             group.visit(&mut |_: &'static Descriptor, m: &dyn EncodeMetric| {
                 m.default_max_series(max)
@@ -126,6 +133,7 @@ impl Registry {
         let mut sorted = metrics.clone();
         if !overflow.0.is_empty() {
             let descriptor: &'static Descriptor = &OVERFLOW_DESCRIPTOR;
+            descriptor.heads();
             let at = sorted.partition_point(|(d, _)| d.name() < descriptor.name());
             sorted.insert(at, (descriptor, &overflow));
         }
@@ -237,23 +245,38 @@ pub const OVERFLOW_METRIC_NAME: &str = "meterstick_series_overflow_total";
 /// metric added in any order, or in a later version, never clashes with a user's.
 const RESERVED_PREFIX: &str = "meterstick_";
 
-static OVERFLOW_DESCRIPTOR: LazyLock<Descriptor> = LazyLock::new(|| {
-    let help = "lookups sent to the overflow series, per metric: new label values once the \
-                family was full, and the reserved overflow values themselves";
-    let heads = crate::__private::heads(OVERFLOW_METRIC_NAME, help, MetricKind::Counter);
-    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
-    Descriptor::__from_derive(
-        OVERFLOW_METRIC_NAME,
-        help,
-        MetricKind::Counter,
-        &["metric"],
-        None,
-        leak(heads.json),
-        leak(heads.prometheus),
-        leak(heads.openmetrics),
-        leak(heads.openmetrics_name),
-    )
-});
+static OVERFLOW_DESCRIPTOR: Descriptor = Descriptor::new(
+    OVERFLOW_METRIC_NAME,
+    "lookups sent to the overflow series, per metric: new label values once the family was \
+     full, and the reserved overflow values themselves",
+    MetricKind::Counter,
+    &["metric"],
+    None,
+);
+
+/// Whether a descriptor's name and label keys are valid in every format, with the derive's rules.
+fn check_names(d: &'static Descriptor) -> Result<(), RegistryError> {
+    let valid = |s: &str, colon: bool| {
+        let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || (colon && c == b':');
+        s.bytes()
+            .next()
+            .is_some_and(|c| !c.is_ascii_digit() && word(c))
+            && s.bytes().all(word)
+    };
+    if !valid(d.name(), true) {
+        return Err(RegistryError::InvalidName { name: d.name() });
+    }
+    let mut keys = HashSet::new();
+    for key in d.label_keys() {
+        if !valid(key, false) || key.starts_with("__") || *key == "le" || !keys.insert(key) {
+            return Err(RegistryError::InvalidLabelKey {
+                name: d.name(),
+                key,
+            });
+        }
+    }
+    Ok(())
+}
 
 /// The overflow counts of the limited families, by metric name.
 struct OverflowCounts<'a>(Vec<(&'static str, &'a dyn EncodeMetric)>);
@@ -273,4 +296,53 @@ impl EncodeMetric for OverflowCounts<'_> {
 fn into_string(bytes: Vec<u8>) -> String {
     // The encoders write only UTF-8: ASCII syntax around the `&str`s they are given.
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Counter, Visitor};
+
+    struct HandWritten(&'static Descriptor, Counter);
+
+    impl MetricGroup for HandWritten {
+        fn visit<'a>(&'a self, visitor: &mut dyn Visitor<'a>) {
+            visitor.visit_metric(self.0, &self.1);
+        }
+    }
+
+    fn register(d: Descriptor) -> Result<(), RegistryError> {
+        let d: &'static Descriptor = Box::leak(Box::new(d));
+        Registry::new()
+            .register(HandWritten(d, Counter::new()))
+            .map(drop)
+    }
+
+    #[test]
+    fn a_hand_written_descriptor_is_checked_as_the_derive_checks() {
+        let counter = |name, keys| Descriptor::new(name, "help", MetricKind::Counter, keys, None);
+        assert_eq!(register(counter("ok:name_2", &["k", "_k2"])), Ok(()));
+        for name in ["", "2xx", "a-b", "é"] {
+            assert_eq!(
+                register(counter(name, &[])),
+                Err(RegistryError::InvalidName { name })
+            );
+        }
+        for key in ["", "le", "__k", "a:b", "k k"] {
+            let keys: &'static [&'static str] = Box::leak(Box::new(["x", key]));
+            assert_eq!(
+                register(counter("m", keys)),
+                Err(RegistryError::InvalidLabelKey { name: "m", key })
+            );
+        }
+        assert_eq!(
+            register(counter("m", &["x", "x"])),
+            Err(RegistryError::InvalidLabelKey {
+                name: "m",
+                key: "x"
+            })
+        );
+        let err = register(counter("a-b", &[])).unwrap_err().to_string();
+        assert!(err.starts_with("`a-b` is not a valid metric name"), "{err}");
+    }
 }

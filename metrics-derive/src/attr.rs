@@ -59,15 +59,6 @@ impl Kind {
         }
     }
 
-    /// The same kind in the runtime's terms.
-    pub fn runtime(self) -> meterstick_core::MetricKind {
-        match self {
-            Kind::Counter => meterstick_core::MetricKind::Counter,
-            Kind::Gauge => meterstick_core::MetricKind::Gauge,
-            Kind::Histogram => meterstick_core::MetricKind::Histogram,
-        }
-    }
-
     /// The variant name of `MetricKind`.
     pub fn variant(self) -> &'static str {
         match self {

@@ -170,28 +170,17 @@ fn expand_visit(
         }
         None => quote!(::core::option::Option::None),
     };
-    let heads = meterstick_core::__private::heads(&name, &help, kind.runtime());
-    let (json_head, prometheus_head, openmetrics_head, openmetrics_name) = (
-        heads.json,
-        heads.prometheus,
-        heads.openmetrics,
-        heads.openmetrics_name,
-    );
     let access = quote!(&self.#member);
     let as_metric = quote_spanned! {ty.span()=> #krate::__private::as_metric::<#ty> };
     let metric = quote!(#as_metric(#access));
     quote! {
         {
-            static __DESCRIPTOR: #krate::Descriptor = #krate::Descriptor::__from_derive(
+            static __DESCRIPTOR: #krate::Descriptor = #krate::Descriptor::new(
                 #name,
                 #help,
                 #krate::MetricKind::#variant,
                 &[#(#keys),*],
                 #buckets,
-                #json_head,
-                #prometheus_head,
-                #openmetrics_head,
-                #openmetrics_name,
             );
             __visitor.visit_metric(&__DESCRIPTOR, #metric);
         }

@@ -498,19 +498,8 @@ mod tests {
         kind: MetricKind,
         keys: &'static [&'static str],
     ) -> &'static Descriptor {
-        let heads = crate::__private::heads(name, "help", kind);
-        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
-        Box::leak(Box::new(Descriptor::__from_derive(
-            leak(name.to_owned()),
-            "help",
-            kind,
-            keys,
-            None,
-            leak(heads.json),
-            leak(heads.prometheus),
-            leak(heads.openmetrics),
-            leak(heads.openmetrics_name),
-        )))
+        let name: &'static str = Box::leak(name.to_owned().into_boxed_str());
+        Box::leak(Box::new(Descriptor::new(name, "help", kind, keys, None)))
     }
 
     fn render(format: Format, metrics: &crate::group::Sorted<'_>) -> String {
