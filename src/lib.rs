@@ -196,3 +196,8 @@
 
 pub use meterstick_core::*;
 pub use meterstick_derive::{LabelValue, Metrics};
+
+/// The HTTP endpoint: `GET /metrics` and `GET /metrics.json` behind trusted-IP authentication
+/// (the `meterstick-http` crate, behind the default `http` feature).
+#[cfg(feature = "http")]
+pub use meterstick_http as http;

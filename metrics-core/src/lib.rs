@@ -18,16 +18,12 @@ mod gauge;
 mod global;
 mod group;
 mod histogram;
-#[cfg(feature = "http")]
-pub mod http;
 mod label;
 mod metric;
 mod registry;
 mod sharded;
 mod shared;
 mod sorted;
-#[cfg(feature = "http")]
-mod trusted;
 
 pub use callback::{CounterFn, GaugeFn};
 pub use counter::Counter;

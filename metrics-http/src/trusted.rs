@@ -15,7 +15,7 @@ use ipnet::{IpNet, Ipv4Net};
 /// well; the list prints them as they are matched.
 ///
 /// ```
-/// use meterstick_core::http::TrustedHosts;
+/// use meterstick_http::TrustedHosts;
 ///
 /// let trusted = TrustedHosts::new(["10.0.0.0/8", "192.168.1.7", "fd00::/8"]).unwrap();
 /// assert!(trusted.contains("10.20.30.40".parse().unwrap()));

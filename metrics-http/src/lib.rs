@@ -1,4 +1,6 @@
-//! The HTTP endpoint: `GET /metrics` and `GET /metrics.json` behind trusted-IP authentication.
+//! The HTTP endpoint of [meterstick](https://docs.rs/meterstick): `GET /metrics` and
+//! `GET /metrics.json` behind trusted-IP authentication, on axum and tokio. The `meterstick`
+//! crate re-exports it as `meterstick::http` (its default `http` feature).
 //!
 //! [`serve`] runs a ready server; [`router`] gives an [`axum::Router`] to mount in an existing
 //! application (serve it with `into_make_service_with_connect_info::<SocketAddr>()`, so that the
@@ -24,6 +26,8 @@
 //! and from untrusted peers are counted apart, so a flood of untrusted connections never takes
 //! the room of a trusted scraper; at most [`Limits::max_scrapes`] exports run at once, and one
 //! whose client has stopped reading gives its place up to a scrape that waits for one.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 use std::collections::HashMap;
 use std::io;
@@ -50,9 +54,11 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 
-use crate::encode::Format;
-use crate::registry::Registry;
+use meterstick_core::{Format, Registry};
+
 pub use crate::trusted::{TrustedHostError, TrustedHosts};
+
+mod trusted;
 
 /// How many chunks a scrape may have in its channel. With the registry's 32 KiB buffer, what the
 /// connection buffers (at most [`CONNECTION_BUFFER`] under [`serve_with_limits`]) and the
@@ -237,7 +243,7 @@ impl Limits {
 /// ```no_run
 /// # async fn run() -> std::io::Result<()> {
 /// use meterstick_core::Registry;
-/// use meterstick_core::http::{self, TrustedHosts};
+/// use meterstick_http::{self as http, TrustedHosts};
 ///
 /// let trusted = TrustedHosts::new(["127.0.0.1", "10.0.0.0/8"]).expect("valid trusted hosts");
 /// http::serve(Registry::global(), "127.0.0.1:8000", trusted).await
