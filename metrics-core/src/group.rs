@@ -278,15 +278,14 @@ where
 }
 
 /// A struct of metrics; implemented by `#[derive(Metrics)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a group of metrics",
+    label = "`register` takes a struct that derives `Metrics`",
+    note = "declare the metric as a field of a struct with `#[derive(Metrics)]`, give the field a `///` help line, and register the struct: `registry.register(MyMetrics::new())`"
+)]
 pub trait MetricGroup: Send + Sync + 'static {
     /// Shows every metric of the group, nested groups included, to `visitor`.
     fn visit<'a>(&'a self, visitor: &mut dyn Visitor<'a>);
-}
-
-impl<T: MetricGroup> MetricGroup for std::sync::Arc<T> {
-    fn visit<'a>(&'a self, visitor: &mut dyn Visitor<'a>) {
-        (**self).visit(visitor)
-    }
 }
 
 /// The metrics of some groups, sorted by name: what an encoder writes.

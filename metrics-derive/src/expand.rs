@@ -18,9 +18,10 @@ pub fn derive(original: &DeriveInput) -> TokenStream {
     }
     match (cx.finish(), input) {
         (Ok(()), Some(input)) => expand(&input),
-        (Err(errors), _) => {
+        (Err(errors), input) => {
             let mut out = errors.to_compile_error();
-            out.extend(fallback(original));
+            let krate = input.as_ref().map_or_else(|| quote!(::meterstick), krate);
+            out.extend(fallback(&krate, original));
             out
         }
         // `from_syn` returns `None` only after recording an error.
@@ -206,12 +207,35 @@ fn expand_assertion(krate: &TokenStream, field: &Field<'_>, kind: Kind) -> Token
     }
 }
 
-/// Impls that keep follow-on errors away while the real errors are reported.
-fn fallback(original: &DeriveInput) -> TokenStream {
+/// Every impl the derive generates, stubbed, so that the real errors are reported alone: no
+/// use of the struct (`new()`, `register`, `Serialize`) adds one of its own.
+fn fallback(krate: &TokenStream, original: &DeriveInput) -> TokenStream {
     let ident = &original.ident;
     let (impl_generics, ty_generics, where_clause) = original.generics.split_for_impl();
     quote! {
         const _: () = {
+            #[automatically_derived]
+            impl #impl_generics #krate::MetricGroup for #ident #ty_generics #where_clause {
+                fn visit<'__a>(&'__a self, _: &mut dyn #krate::Visitor<'__a>) {
+                    ::core::unreachable!()
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_generics #krate::__private::serde::Serialize for #ident #ty_generics
+            #where_clause
+            {
+                fn serialize<__S>(
+                    &self,
+                    _: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error>
+                where
+                    __S: #krate::__private::serde::Serializer,
+                {
+                    ::core::unreachable!()
+                }
+            }
+
             #[automatically_derived]
             impl #impl_generics ::core::default::Default for #ident #ty_generics #where_clause {
                 fn default() -> Self {
