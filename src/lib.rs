@@ -71,7 +71,10 @@
 //! | `help = "..."` | the help text; without it, the first paragraph of the doc comment, joined into one line |
 //! | `name = "..."` | the exported name (before the prefix); without it, the field name |
 //! | `label = "k"`, `labels("k1", "k2", ...)` | the label keys of a `Family`, as many as its label type has values |
-//! | `buckets = [...]` | a histogram's upper bounds: number literals, finite, strictly increasing |
+//! | `buckets = [...]` | a histogram's upper bounds: number literals, finite, strictly increasing; without it, [`DEFAULT_BUCKETS`] |
+//! | `prune` | a `Family` whose series live while a [`Series`] handle does ([`Family::pruning`]) |
+//! | `max_series = N` | a `Family` of at most `N` series, the last an overflow series ([`Family::max_series`]) |
+//! | `callback = path` | a [`GaugeFn`] or [`CounterFn`] read from the function `path` at export time |
 //! | `flatten` | the field is a nested `#[derive(Metrics)]` struct, exported with its own names |
 //! | `skip` | the field is not a metric; it is built with `Default` |
 //!
@@ -86,9 +89,15 @@
 //! non-histogram or bounds that are not finite and increasing, a kind that contradicts the type,
 //! unknown keys, and enums, unions or tuple structs.
 //!
+//! After an error the derive still writes every impl, as stubs, so that nothing else in the
+//! program adds errors of its own; registering something that is not a group of metrics (a lone
+//! `Family`, say) is an error that says what to register instead.
+//!
 //! The derive generates `Default` and `new()` (zeroed metrics, empty families, the declared
 //! buckets), [`MetricGroup`] (the visitor the encoders walk, with static [`Descriptor`]s), and
 //! `serde::Serialize` giving the `/metrics.json` document of the group alone.
+//! [`Registry::register`] refuses a name already registered, and names starting with
+//! `meterstick_`, kept for the registry's own metrics.
 //!
 //! ## Metric types
 //!
@@ -129,6 +138,14 @@
 //! `le="+Inf"`, then `_sum` and `_count`; non-finite values are `NaN`, `+Inf`, `-Inf`. OpenMetrics
 //! names a counter family without `_total` and its samples with it, and ends with `# EOF`.
 //!
+//! Help escapes `\` and newline (and `"` in OpenMetrics); label values escape `\`, `"` and
+//! newline, and any other Unicode passes through; white space at either end of a help text
+//! cannot be carried, so the derive trims it. OpenMetrics forbids a negative or NaN `_sum`, and a
+//! `_sum` beside buckets below zero: such a histogram series is written there with its buckets
+//! only (the `+Inf` bucket is the count). The Prometheus text writes a counter under the name it
+//! was declared with, so KumoMTA's names (`total_messages_delivered`) parse, though `promtool`
+//! lints them. Prometheus stores an empty label value as an absent label.
+//!
 //! ```
 //! # use meterstick::{Counter, Metrics, Registry};
 //! #[derive(Metrics)]
@@ -160,6 +177,20 @@
 //! - `#[derive(LabelValue)]` on a field-less enum: `Family<M, MyEnum>`, one slot per variant.
 //! - [`Global`]: a group in a `static`, registered in [`Registry::global`] on first use.
 //! - [`Registry::describe`] and [`Registry::describe_markdown`]: the metrics' metadata.
+//!
+//! Label values that are all `__overflow__` name a limited family's overflow series itself: a
+//! lookup of them is counted as one sent there. A callback runs with no lock held, so it may
+//! replace its own function; one that panics leaves its metric without a value, and the export
+//! goes on.
+//!
+//! ## The HTTP endpoint
+//!
+//! With the default `http` feature, [`http`] (the `meterstick-http` crate) serves
+//! `GET /metrics` (Prometheus text, or OpenMetrics when the scraper's `Accept` prefers it) and
+//! `GET /metrics.json` to the peers of a [`http::TrustedHosts`] list, answering every other peer
+//! `403`; [`http::serve`] runs a server, [`http::router`] mounts the routes in an axum
+//! application, and [`http::Limits`] bounds what slow, stalled or hostile clients can hold.
+//! Without the feature, nothing async is built.
 //!
 //! ```
 //! use meterstick::{Counter, Family, Gauge, LabelValue, Metrics, Registry};
