@@ -2,8 +2,6 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::metric::{Metric, MetricKind, Sample};
-
 /// A count that only goes up, such as the number of messages delivered.
 ///
 /// Every operation is one relaxed atomic instruction. The total wraps around at `u64::MAX`
@@ -38,20 +36,4 @@ impl Counter {
     pub fn get(&self) -> u64 {
         self.value.load(Ordering::Relaxed)
     }
-}
-
-impl Metric for Counter {
-    type Options = ();
-    const KIND: MetricKind = MetricKind::Counter;
-
-    fn with_options(_: &()) -> Self {
-        Counter::new()
-    }
-
-    #[inline]
-    fn sample(&self) -> Sample<'_> {
-        Sample::Counter(self.get())
-    }
-
-    crate::metric::thread_table!(Counter);
 }

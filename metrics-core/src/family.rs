@@ -12,7 +12,7 @@ use hashbrown::HashTable;
 
 use crate::cache::{self, Cached, LookupCache};
 use crate::counter::Counter;
-use crate::encode;
+use crate::escape;
 use crate::gauge::Gauge;
 use crate::histogram::Histogram;
 use crate::label::{self, LabelSet, Stored};
@@ -23,7 +23,7 @@ use crate::sorted::{Identity, SortedIndex};
 fn new_series<L: LabelSet, M>(values: L::Ref<'_>, metric: M) -> Shared<M> {
     // Found once here, so that exports copy plain values as they are.
     let plain =
-        (0..L::ARITY).all(|i| !encode::needs_json_escape(L::value_of(values, i).as_bytes()));
+        (0..L::ARITY).all(|i| !escape::needs_json_escape(L::value_of(values, i).as_bytes()));
     label::with_packed::<L, _>(values, |packed| Shared::new(metric, packed, plain))
 }
 
@@ -161,7 +161,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     /// Bounds the family to `max` series, the overflow series included.
     ///
     /// Once full, every new set of label values is sent to one overflow series whose values are
-    /// all [`OVERFLOW_LABEL_VALUE`](crate::OVERFLOW_LABEL_VALUE), and the registry's
+    /// all [`OVERFLOW_LABEL_VALUE`](label::OVERFLOW_LABEL_VALUE), and the registry's
     /// `meterstick_series_overflow_total{metric="<name>"}` counts each such lookup. Memory never
     /// grows past the limit. Enum-labelled families cannot fill up and ignore it.
     ///
@@ -321,7 +321,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     fn names_overflow(&self, labels: L::Ref<'_>) -> bool {
         self.max_series.load(Ordering::Relaxed) != 0
             && L::overflow().is_some()
-            && (0..L::ARITY).all(|i| L::value_of(labels, i) == crate::OVERFLOW_LABEL_VALUE)
+            && (0..L::ARITY).all(|i| L::value_of(labels, i) == label::OVERFLOW_LABEL_VALUE)
     }
 
     /// Whether a new series would leave no room for the overflow series within the limit.
@@ -500,6 +500,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
 
     /// Calls `f` on every series, sorted by label values, with no lock held that an update or
     /// an insert could wait for. A pruning family is swept first.
+    #[cfg(test)]
     pub(crate) fn for_each_sorted<E>(
         &self,
         mut f: impl FnMut(&[&str], &M) -> Result<(), E>,

@@ -2,8 +2,6 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use crate::metric::{Metric, MetricKind, Sample};
-
 /// A value that can be set, raised and lowered, such as the number of open connections.
 ///
 /// Every operation is one relaxed atomic instruction. `add`, `sub`, `inc` and `dec` wrap around
@@ -56,20 +54,4 @@ impl Gauge {
     pub fn get(&self) -> i64 {
         self.value.load(Ordering::Relaxed)
     }
-}
-
-impl Metric for Gauge {
-    type Options = ();
-    const KIND: MetricKind = MetricKind::Gauge;
-
-    fn with_options(_: &()) -> Self {
-        Gauge::new()
-    }
-
-    #[inline]
-    fn sample(&self) -> Sample<'_> {
-        Sample::Gauge(self.get())
-    }
-
-    crate::metric::thread_table!(Gauge);
 }

@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::BucketsError;
-use crate::metric::{Metric, MetricKind, Sample};
 
 /// The default upper bounds, in seconds, as used by the Prometheus client libraries.
 pub const DEFAULT_BUCKETS: &[f64] = &[
@@ -171,19 +170,4 @@ impl Default for Histogram {
     fn default() -> Self {
         Histogram::new(Buckets::default())
     }
-}
-
-impl Metric for Histogram {
-    type Options = Buckets;
-    const KIND: MetricKind = MetricKind::Histogram;
-
-    fn with_options(buckets: &Buckets) -> Self {
-        Histogram::new(buckets.clone())
-    }
-
-    fn sample(&self) -> Sample<'_> {
-        Sample::Histogram(self)
-    }
-
-    crate::metric::thread_table!(Histogram);
 }

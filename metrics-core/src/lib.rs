@@ -11,8 +11,10 @@
 mod cache;
 mod callback;
 mod counter;
+mod descriptor;
 mod encode;
 mod error;
+mod escape;
 mod family;
 mod gauge;
 mod global;
@@ -27,14 +29,15 @@ mod sorted;
 
 pub use callback::{CounterFn, GaugeFn};
 pub use counter::Counter;
+pub use descriptor::Descriptor;
 pub use encode::openmetrics::CONTENT_TYPE as OPENMETRICS_CONTENT_TYPE;
 pub use encode::prometheus::CONTENT_TYPE as PROMETHEUS_CONTENT_TYPE;
-pub use encode::{Format, JSON_CONTENT_TYPE};
+pub use encode::{EncodeMetric, Format, JSON_CONTENT_TYPE, MetricEncoder};
 pub use error::{BucketsError, RegistryError};
 pub use family::{Family, Series};
 pub use gauge::Gauge;
 pub use global::Global;
-pub use group::{Descriptor, EncodeMetric, MetricGroup, Visitor};
+pub use group::{MetricGroup, Visitor};
 pub use histogram::{Buckets, DEFAULT_BUCKETS, Histogram};
 pub use label::{LabelSet, MAX_LABELS, OVERFLOW_LABEL_VALUE};
 pub use metric::{Metric, MetricKind, Sample};
@@ -44,8 +47,6 @@ pub use sharded::ShardedCounter;
 /// Used by generated code, not API: may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    use serde::Serialize;
-
     use crate::{
         Buckets, Counter, EncodeMetric, Family, Gauge, Histogram, LabelSet, Metric, MetricGroup,
         MetricKind, encode, group,
@@ -54,13 +55,12 @@ pub mod __private {
     pub use serde;
 
     pub use crate::cache::ThreadTable;
-    pub use crate::encode::SeriesWriter;
 
     /// The escaped pieces of every output format for a metric, as a registered descriptor
     /// writes them: the JSON member head, then the `# HELP`/`# TYPE` lines of the Prometheus
     /// text format and of OpenMetrics, then the OpenMetrics family name.
     pub fn heads(name: &str, help: &str, kind: MetricKind) -> [String; 4] {
-        let h = group::Heads::new(name, help, kind);
+        let h = crate::descriptor::Heads::new(name, help, kind);
         [h.json, h.prometheus, h.openmetrics, h.openmetrics_name]
     }
 
@@ -69,7 +69,7 @@ pub mod __private {
         group: &dyn MetricGroup,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        encode::json::Metrics(&group::collect([group])).serialize(serializer)
+        encode::json::serialize(&group::collect([group]), serializer)
     }
 
     /// A field type that the derive accepts as a metric, with what it can check at compile time.

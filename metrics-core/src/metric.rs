@@ -3,7 +3,10 @@
 use std::thread::LocalKey;
 
 use crate::cache::ThreadTable;
-use crate::histogram::Histogram;
+use crate::counter::Counter;
+use crate::gauge::Gauge;
+use crate::histogram::{Buckets, Histogram};
+use crate::sharded::ShardedCounter;
 
 pub(crate) use crate::shared::Shared;
 
@@ -76,7 +79,6 @@ macro_rules! thread_table {
         }
     };
 }
-pub(crate) use thread_table;
 
 /// The current value of one series, as an encoder sees it.
 #[derive(Clone, Copy, Debug)]
@@ -87,4 +89,66 @@ pub enum Sample<'a> {
     Gauge(i64),
     /// A histogram, read by the encoder with [`Histogram::load_cumulative`].
     Histogram(&'a Histogram),
+}
+
+impl Metric for Counter {
+    type Options = ();
+    const KIND: MetricKind = MetricKind::Counter;
+
+    fn with_options(_: &()) -> Self {
+        Counter::new()
+    }
+
+    #[inline]
+    fn sample(&self) -> Sample<'_> {
+        Sample::Counter(self.get())
+    }
+
+    thread_table!(Counter);
+}
+
+impl Metric for Gauge {
+    type Options = ();
+    const KIND: MetricKind = MetricKind::Gauge;
+
+    fn with_options(_: &()) -> Self {
+        Gauge::new()
+    }
+
+    #[inline]
+    fn sample(&self) -> Sample<'_> {
+        Sample::Gauge(self.get())
+    }
+
+    thread_table!(Gauge);
+}
+
+impl Metric for ShardedCounter {
+    type Options = ();
+    const KIND: MetricKind = MetricKind::Counter;
+
+    fn with_options(_: &()) -> Self {
+        ShardedCounter::new()
+    }
+
+    fn sample(&self) -> Sample<'_> {
+        Sample::Counter(self.get())
+    }
+
+    thread_table!(ShardedCounter);
+}
+
+impl Metric for Histogram {
+    type Options = Buckets;
+    const KIND: MetricKind = MetricKind::Histogram;
+
+    fn with_options(buckets: &Buckets) -> Self {
+        Histogram::new(buckets.clone())
+    }
+
+    fn sample(&self) -> Sample<'_> {
+        Sample::Histogram(self)
+    }
+
+    thread_table!(Histogram);
 }

@@ -6,9 +6,10 @@ use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use serde::{Serialize, Serializer};
 
-use crate::encode::{Format, Out, json, markdown};
+use crate::descriptor::Descriptor;
+use crate::encode::{EncodeMetric, Format, MetricEncoder, Out, json, markdown};
 use crate::error::RegistryError;
-use crate::group::{self, Descriptor, EncodeMetric, MetricGroup};
+use crate::group::{self, MetricGroup};
 use crate::metric::{MetricKind, Sample};
 
 /// The set of metric groups that a process exports.
@@ -120,7 +121,7 @@ impl Registry {
     /// Calls `f` with the metrics of every group whose name starts with `prefix`, sorted by name.
     /// The built-in `meterstick_series_overflow_total` is among them while any family has a
     /// limit.
-    fn with_sorted<R>(&self, prefix: &str, f: impl FnOnce(&group::Sorted<'_>) -> R) -> R {
+    fn with_sorted<R>(&self, prefix: &str, f: impl FnOnce(&crate::encode::Sorted<'_>) -> R) -> R {
         let groups = self.groups();
         let metrics = group::collect(groups.iter().map(|g| &**g));
         let overflow = OverflowCounts(
@@ -234,7 +235,7 @@ impl std::fmt::Debug for Registry {
 impl Serialize for Registry {
     /// Serializes the registry as the `/metrics.json` document.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.with_sorted("", |m| json::Metrics(m).serialize(serializer))
+        self.with_sorted("", |m| json::serialize(m, serializer))
     }
 }
 
@@ -282,13 +283,10 @@ fn check_names(d: &'static Descriptor) -> Result<(), RegistryError> {
 struct OverflowCounts<'a>(Vec<(&'static str, &'a dyn EncodeMetric)>);
 
 impl EncodeMetric for OverflowCounts<'_> {
-    fn for_each_series(
-        &self,
-        f: &mut dyn FnMut(&[&str], Sample<'_>) -> io::Result<()>,
-    ) -> io::Result<()> {
+    fn encode(&self, encoder: &mut MetricEncoder<'_, '_>) -> io::Result<()> {
         self.0.iter().try_for_each(|(name, metric)| {
             let (_, overflowed) = metric.series_limit().unwrap_or_default();
-            f(&[name], Sample::Counter(overflowed))
+            encoder.series(&[name], Sample::Counter(overflowed))
         })
     }
 }

@@ -4,8 +4,6 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use crate::metric::{Metric, MetricKind, Sample};
-
 /// One slot, alone on its cache line pair (adjacent-line prefetch pulls lines in twos).
 #[repr(align(128))]
 #[derive(Default)]
@@ -99,21 +97,6 @@ impl ShardedCounter {
             .iter()
             .fold(0u64, |sum, s| sum.wrapping_add(s.0.load(Ordering::Relaxed)))
     }
-}
-
-impl Metric for ShardedCounter {
-    type Options = ();
-    const KIND: MetricKind = MetricKind::Counter;
-
-    fn with_options(_: &()) -> Self {
-        ShardedCounter::new()
-    }
-
-    fn sample(&self) -> Sample<'_> {
-        Sample::Counter(self.get())
-    }
-
-    crate::metric::thread_table!(ShardedCounter);
 }
 
 impl Default for ShardedCounter {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::group::Descriptor;
+use crate::descriptor::Descriptor;
 
 /// A page with one table row per metric: name, type, label keys, buckets and help.
 pub(crate) fn render(descriptors: &[&Descriptor]) -> String {

@@ -4,6 +4,7 @@ pub(crate) mod json;
 pub(crate) mod markdown;
 pub(crate) mod openmetrics;
 pub(crate) mod prometheus;
+pub(crate) mod text;
 
 /// The `Content-Type` of `/metrics.json`.
 pub const JSON_CONTENT_TYPE: &str = "application/json";
@@ -30,21 +31,18 @@ impl Format {
     }
 
     /// Writes `metrics` in this format.
-    pub(crate) fn write(
-        self,
-        w: &mut Out<'_>,
-        metrics: &crate::group::Sorted<'_>,
-    ) -> io::Result<()> {
+    pub(crate) fn write(self, w: &mut Out<'_>, metrics: &Sorted<'_>) -> io::Result<()> {
         match self {
             Format::Json => json::write(w, metrics),
-            Format::Prometheus => prometheus::write(w, metrics, prometheus::Flavor::Prometheus),
-            Format::OpenMetrics => openmetrics::write(w, metrics),
+            Format::Prometheus => text::write::<prometheus::Prometheus>(w, metrics),
+            Format::OpenMetrics => text::write::<openmetrics::OpenMetrics>(w, metrics),
         }
     }
 }
 
 use std::io::{self, Write};
 
+use crate::descriptor::Descriptor;
 use crate::label::{self, LabelSet, Stored};
 use crate::metric::Sample;
 
@@ -286,80 +284,129 @@ fn eight_digits(v: u64) -> u64 {
     digits | ASCII_ZEROS
 }
 
-/// Writes the series of one metric, called from the metric's own code
-/// ([`EncodeMetric::__write_series`](crate::EncodeMetric::__write_series)) so that the loop over
-/// a family's series is compiled for its label and metric types: no call through a pointer, no
-/// array of label values, and no escaping scan for values found plain at creation.
-pub struct SeriesWriter<'o, 'w> {
-    out: &'o mut Out<'w>,
-    format: SeriesFormat<'o>,
+/// A field that the encoders can read: a metric, or a family of them.
+///
+/// Every metric reaches every format the same way: the registry visits each group
+/// ([`MetricGroup::visit`](crate::MetricGroup::visit)), and for each metric the encoder of the
+/// format calls [`EncodeMetric::encode`] with a [`MetricEncoder`] set up for that metric, which
+/// the metric hands its series to.
+pub trait EncodeMetric: Send + Sync {
+    /// Writes every series through `encoder`: [`MetricEncoder::single`] once for a metric
+    /// without labels (not at all while it has no value), or [`MetricEncoder::series`] for each
+    /// series, sorted by label values.
+    fn encode(&self, encoder: &mut MetricEncoder<'_, '_>) -> io::Result<()>;
+
+    /// For a family with a limit on its series: the limit, and how many lookups went to its
+    /// overflow series.
+    fn series_limit(&self) -> Option<(usize, u64)> {
+        None
+    }
+
+    /// Gives a family without a limit of its own the registry's default.
+    fn default_max_series(&self, max: usize) {
+        let _ = max;
+    }
+}
+
+/// The metrics of some groups, sorted by name: what an encoder writes.
+pub(crate) type Sorted<'a> = Vec<(&'static Descriptor, &'a dyn EncodeMetric)>;
+
+/// Writes the series of one metric in the format being exported: handed to
+/// [`EncodeMetric::encode`], set up for that metric's name and label keys.
+pub struct MetricEncoder<'e, 'w> {
+    out: &'e mut Out<'w>,
+    layout: Layout<'e>,
+    keys: &'static [&'static str],
+    /// How many series were written so far.
     written: usize,
+    /// Room for a histogram's cumulative counts, reused from series to series.
+    scratch: &'e mut Vec<u64>,
 }
 
-/// What [`SeriesWriter`] writes.
-enum SeriesFormat<'a> {
-    /// Sample lines of the text formats after this prefix.
-    Text(&'a prometheus::Prefix),
-    /// The JSON value of a one-key family: `{"<key>":{"<value>":<sample>,...}`, opened with
-    /// the first series; the caller closes it (or writes `null` if nothing was written).
-    JsonByValue(&'a str),
+/// What a [`MetricEncoder`] writes.
+#[derive(Clone, Copy)]
+pub(crate) enum Layout<'e> {
+    /// The lines of a text format.
+    Text(text::Lines<'e>),
+    /// The value of a `/metrics.json` member.
+    Json,
 }
 
-impl<'o, 'w> SeriesWriter<'o, 'w> {
-    pub(crate) fn text(out: &'o mut Out<'w>, prefix: &'o prometheus::Prefix) -> Self {
-        SeriesWriter {
+/// A family's series, in the order of their label values: what [`MetricEncoder::family`] loops
+/// over, with the label values as each series keeps them.
+pub(crate) trait SortedSeries {
+    /// The family's label type.
+    type Labels: LabelSet;
+
+    /// Calls `f` on every series in order, until it fails.
+    fn for_each_sorted<F>(&self, f: F) -> io::Result<()>
+    where
+        F: FnMut(Stored<'_>, Sample<'_>) -> io::Result<()>;
+}
+
+impl<'e, 'w> MetricEncoder<'e, 'w> {
+    pub(crate) fn new(
+        out: &'e mut Out<'w>,
+        layout: Layout<'e>,
+        keys: &'static [&'static str],
+        scratch: &'e mut Vec<u64>,
+    ) -> Self {
+        MetricEncoder {
             out,
-            format: SeriesFormat::Text(prefix),
+            layout,
+            keys,
             written: 0,
+            scratch,
         }
     }
 
-    /// The JSON value of a one-key family with this key.
-    pub(crate) fn json_by_value(out: &'o mut Out<'w>, key: &'o str) -> Self {
-        SeriesWriter {
-            out,
-            format: SeriesFormat::JsonByValue(key),
-            written: 0,
+    /// Writes the value of a metric without labels.
+    pub fn single(&mut self, sample: Sample<'_>) -> io::Result<()> {
+        self.series(&[], sample)
+    }
+
+    /// Writes one series, given its label values in the order of the metric's keys. Series
+    /// are written in the order they are given, which must be sorted by their values.
+    pub fn series(&mut self, values: &[&str], sample: Sample<'_>) -> io::Result<()> {
+        self.written += 1;
+        match &self.layout {
+            Layout::Text(lines) => {
+                text::write_series(self.out, lines, self.keys, values, sample, self.scratch)
+            }
+            Layout::Json => json::write_series(
+                self.out,
+                self.keys,
+                values,
+                sample,
+                self.written == 1,
+                self.scratch,
+            ),
+        }
+    }
+
+    /// Writes every series of a family, by a loop compiled for the family's label and metric
+    /// types in each format: no call through a pointer and no array of label values per
+    /// series, and no escaping scan for values found plain when their series was created.
+    #[inline]
+    pub(crate) fn family<S: SortedSeries>(&mut self, family: &S) -> io::Result<()> {
+        let (out, keys, scratch) = (&mut *self.out, self.keys, &mut *self.scratch);
+        let written = &mut self.written;
+        match &self.layout {
+            Layout::Text(lines) => family.for_each_sorted(|labels, sample| {
+                *written += 1;
+                text::write_stored::<S::Labels>(out, lines, keys, labels, sample, scratch)
+            }),
+            Layout::Json => family.for_each_sorted(|labels, sample| {
+                *written += 1;
+                let first = *written == 1;
+                json::write_stored::<S::Labels>(out, keys, labels, sample, first, scratch)
+            }),
         }
     }
 
     /// How many series were written.
     pub(crate) fn written(&self) -> usize {
         self.written
-    }
-
-    /// For the text formats, a writer of sample lines. The writers are handed out per format,
-    /// so that no line checks which format it is in.
-    #[inline]
-    pub(crate) fn text_lines<L: LabelSet>(
-        &mut self,
-    ) -> Option<impl FnMut(Stored<'_>, Sample<'_>) -> io::Result<()>> {
-        let SeriesFormat::Text(prefix) = self.format else {
-            return None;
-        };
-        let out = &mut *self.out;
-        Some(move |labels: Stored<'_>, sample: Sample<'_>| {
-            prometheus::write_line::<L>(out, prefix, labels, sample)
-        })
-    }
-
-    /// For the JSON value of a one-key family, a writer of its members, which opens the value
-    /// with the first.
-    #[inline]
-    pub(crate) fn json_members<L: LabelSet>(
-        &mut self,
-    ) -> Option<impl FnMut(Stored<'_>, Sample<'_>) -> io::Result<()>> {
-        let SeriesFormat::JsonByValue(key) = self.format else {
-            return None;
-        };
-        let (out, written) = (&mut *self.out, &mut self.written);
-        Some(move |labels: Stored<'_>, sample: Sample<'_>| {
-            *written += 1;
-            if *written == 1 {
-                json::open_by_value(out, key)?;
-            }
-            json::write_member::<L>(out, labels, sample, *written == 1)
-        })
     }
 }
 
@@ -402,57 +449,6 @@ pub(crate) fn write_u64_as_f64(w: &mut Out<'_>, v: u64) -> io::Result<()> {
     }
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// Nonzero if a byte of `x` equals `b`.
-#[inline(always)]
-fn has_byte(x: u64, b: u8) -> u64 {
-    let y = x ^ (ONES * u64::from(b));
-    y.wrapping_sub(ONES) & !y & HIGHS
-}
-
-/// Nonzero if a byte of `x` is below `n` (for `n <= 128`).
-#[inline(always)]
-fn has_below(x: u64, n: u8) -> u64 {
-    x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS
-}
-
-/// Whether any byte of `bytes` passes `test`, eight at a time: the bytes past the last whole
-/// word are read as the last eight bytes (overlapping the word before), or for strings shorter
-/// than a word, one by one.
-#[inline(always)]
-fn any_byte(bytes: &[u8], word_test: impl Fn(u64) -> u64, byte_test: impl Fn(u8) -> bool) -> bool {
-    let word = |w: &[u8]| w.first_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w));
-    if bytes.len() < 8 {
-        return bytes.iter().any(|b| byte_test(*b));
-    }
-    let chunks = bytes.chunks_exact(8);
-    let rest = !chunks.remainder().is_empty();
-    chunks.into_iter().any(|w| word_test(word(w)) != 0)
-        || (rest && word_test(word(&bytes[bytes.len() - 8..])) != 0)
-}
-
-/// Whether a label value needs escaping in the text formats: `\`, `"` or a newline.
-#[inline]
-pub(crate) fn needs_text_escape(bytes: &[u8]) -> bool {
-    any_byte(
-        bytes,
-        |x| has_byte(x, b'\\') | has_byte(x, b'"') | has_byte(x, b'\n'),
-        |b| matches!(b, b'\\' | b'"' | b'\n'),
-    )
-}
-
-/// Whether a string needs escaping in JSON: `\`, `"` or a control character.
-#[inline]
-pub(crate) fn needs_json_escape(bytes: &[u8]) -> bool {
-    any_byte(
-        bytes,
-        |x| has_byte(x, b'\\') | has_byte(x, b'"') | has_below(x, 0x20),
-        |b| b == b'\\' || b == b'"' || b < 0x20,
-    )
-}
-
 /// Label values of every length around the fixed-size copies, and three that need escaping,
 /// each with a series that keeps it (`packed` before it, `SEPARATOR` between), plain or not: a
 /// copy that reads past the end of its value reads past the end of the series' allocation.
@@ -477,19 +473,17 @@ pub(crate) fn values_of_every_length(packed: &[u8]) -> Vec<(String, crate::share
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::group::{Descriptor, EncodeMetric};
-    use crate::metric::MetricKind;
+    use crate::metric::{Metric, MetricKind};
     use crate::{Counter, Family, Gauge};
 
-    /// A metric seen only through `for_each_series`, as the encoders see one without a fast path.
-    struct Generic<'a>(&'a dyn EncodeMetric);
+    /// A family seen only through its label values as strings, series by series: the path of
+    /// every metric that hands its series to [`MetricEncoder::series`].
+    struct Generic<'a, M: Metric, L: LabelSet>(&'a Family<M, L>);
 
-    impl EncodeMetric for Generic<'_> {
-        fn for_each_series(
-            &self,
-            f: &mut dyn FnMut(&[&str], Sample<'_>) -> io::Result<()>,
-        ) -> io::Result<()> {
-            self.0.for_each_series(f)
+    impl<M: Metric, L: LabelSet> EncodeMetric for Generic<'_, M, L> {
+        fn encode(&self, encoder: &mut MetricEncoder<'_, '_>) -> io::Result<()> {
+            self.0
+                .for_each_sorted(|values, metric| encoder.series(values, metric.sample()))
         }
     }
 
@@ -502,7 +496,7 @@ mod tests {
         Box::leak(Box::new(Descriptor::new(name, "help", kind, keys, None)))
     }
 
-    fn render(format: Format, metrics: &crate::group::Sorted<'_>) -> String {
+    fn render(format: Format, metrics: &Sorted<'_>) -> String {
         let mut out = Out::to_vec(Vec::new());
         format.write(&mut out, metrics).unwrap();
         String::from_utf8(out.into_vec()).unwrap()
@@ -537,7 +531,7 @@ mod tests {
         let g = descriptor("g", MetricKind::Gauge, &["k", "l"]);
         let e = descriptor("e", MetricKind::Counter, &["k"]);
         let l = descriptor("l", MetricKind::Gauge, &["k"]);
-        let fast: crate::group::Sorted<'_> = vec![
+        let fast: Sorted<'_> = vec![
             (c, &counters as &dyn EncodeMetric),
             (e, &empty),
             (g, &gauges),
@@ -545,8 +539,7 @@ mod tests {
         ];
         let (gc, ge, gg) = (Generic(&counters), Generic(&empty), Generic(&gauges));
         let gl = Generic(&levels);
-        let generic: crate::group::Sorted<'_> =
-            vec![(c, &gc as &dyn EncodeMetric), (e, &ge), (g, &gg), (l, &gl)];
+        let generic: Sorted<'_> = vec![(c, &gc as &dyn EncodeMetric), (e, &ge), (g, &gg), (l, &gl)];
         for format in [Format::Json, Format::Prometheus, Format::OpenMetrics] {
             let (a, b) = (render(format, &fast), render(format, &generic));
             assert_eq!(a, b, "{format:?}");
@@ -589,7 +582,7 @@ mod tests {
             counters.inc(&format!("value{i}"));
         }
         let c = descriptor("c_total", MetricKind::Counter, &["k"]);
-        let metrics: crate::group::Sorted<'_> = vec![(c, &counters as &dyn EncodeMetric)];
+        let metrics: Sorted<'_> = vec![(c, &counters as &dyn EncodeMetric)];
         for format in [Format::Json, Format::Prometheus] {
             let mut sink = Full(CHUNK + 10);
             let mut out = Out::to_writer(&mut sink);
@@ -638,34 +631,5 @@ mod tests {
             written(&|w| write_u64_as_f64(w, u64::MAX)),
             serde_json::to_string(&(u64::MAX as f64)).unwrap()
         );
-    }
-
-    #[test]
-    fn escape_scans_find_every_byte_that_needs_it() {
-        for len in 0..40 {
-            let plain = vec![b'a'; len];
-            assert!(!needs_text_escape(&plain));
-            assert!(!needs_json_escape(&plain));
-            for at in 0..len {
-                for special in [b'\\', b'"', b'\n'] {
-                    let mut s = plain.clone();
-                    s[at] = special;
-                    assert!(needs_text_escape(&s), "{len} {at} {special}");
-                    assert!(needs_json_escape(&s), "{len} {at} {special}");
-                }
-                for control in [0u8, 1, 0x1f, b'\t', b'\r'] {
-                    let mut s = plain.clone();
-                    s[at] = control;
-                    assert!(needs_json_escape(&s), "{len} {at} {control}");
-                    assert_eq!(needs_text_escape(&s), control == b'\n');
-                }
-                for fine in [0x20u8, 0x7f, 0x80, 0xff, b'~'] {
-                    let mut s = plain.clone();
-                    s[at] = fine;
-                    assert!(!needs_json_escape(&s), "{len} {at} {fine}");
-                    assert!(!needs_text_escape(&s), "{len} {at} {fine}");
-                }
-            }
-        }
     }
 }

@@ -1,16 +1,27 @@
-//! The OpenMetrics 1.0 text format: the Prometheus sample lines, with counter families named
-//! without `_total`, counter samples with it, and `# EOF` at the end.
+//! The OpenMetrics 1.0 text format: the lines of [`super::text`], with counter families named
+//! without `_total` and their samples with it, histogram sums only where they may be shown, and
+//! `# EOF` at the end.
 
-use std::io;
-
-use super::Out;
-use super::prometheus::{self, Flavor};
-use crate::group::Sorted;
+use super::text::Flavor;
+use crate::descriptor::Descriptor;
 
 /// The `Content-Type` of OpenMetrics text.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// Writes `metrics` as an OpenMetrics exposition, `# EOF` included.
-pub(crate) fn write(w: &mut Out<'_>, metrics: &Sorted<'_>) -> io::Result<()> {
-    prometheus::write(w, metrics, Flavor::OpenMetrics)
+/// OpenMetrics, as a [`Flavor`] of the text lines.
+pub(crate) struct OpenMetrics;
+
+impl Flavor for OpenMetrics {
+    const COUNTER_SUFFIX: &'static str = "_total";
+    const END: &'static [u8] = b"# EOF\n";
+
+    fn head(descriptor: &Descriptor) -> (&str, &str) {
+        (descriptor.openmetrics_head(), descriptor.openmetrics_name())
+    }
+
+    /// OpenMetrics counts `_sum` as counter-like: it may not be negative or NaN, nor appear
+    /// beside buckets below zero; `_count` goes only with `_sum`.
+    fn keeps_sum(sum: f64, bounds: &[f64]) -> bool {
+        !sum.is_nan() && sum >= 0.0 && bounds.iter().all(|b| *b >= 0.0)
+    }
 }

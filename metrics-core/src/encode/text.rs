@@ -1,0 +1,410 @@
+//! What the two text formats share: sample lines and histogram lines, written by the same code
+//! for Prometheus text and OpenMetrics. Where they differ (the heads, the name of a counter's
+//! samples, when a histogram may show its sum, the end) each says so in its own file
+//! ([`super::prometheus`], [`super::openmetrics`]) through [`Flavor`].
+
+use std::io::{self, Write};
+
+use super::{Layout, MetricEncoder, Out, Sorted, write_f64};
+use crate::descriptor::Descriptor;
+use crate::escape::write_label_value;
+use crate::histogram::Histogram;
+use crate::label::{self, LabelSet, Stored};
+use crate::metric::{MetricKind, Sample};
+
+/// What sets one text format apart from the other.
+pub(crate) trait Flavor {
+    /// What a counter's samples add to its name.
+    const COUNTER_SUFFIX: &'static str;
+    /// What ends the exposition.
+    const END: &'static [u8];
+    /// The `# HELP` and `# TYPE` lines of a metric, and the name its samples start with.
+    fn head(descriptor: &Descriptor) -> (&str, &str);
+    /// Whether a histogram series with this sum and these bounds may show `_sum` and `_count`.
+    fn keeps_sum(sum: f64, bounds: &[f64]) -> bool;
+}
+
+/// What the sample lines of one metric need: the prefix built for it, its name, and whether a
+/// histogram series may show its sum.
+#[derive(Clone, Copy)]
+pub(crate) struct Lines<'a> {
+    prefix: &'a Prefix,
+    name: &'a str,
+    keeps_sum: fn(f64, &[f64]) -> bool,
+}
+
+/// Writes `metrics` in the text format `F`.
+pub(crate) fn write<F: Flavor>(w: &mut Out<'_>, metrics: &Sorted<'_>) -> io::Result<()> {
+    let mut scratch = Vec::new();
+    let mut prefix = Prefix::default();
+    for &(descriptor, metric) in metrics {
+        let (head, name) = F::head(descriptor);
+        w.write_all(head.as_bytes())?;
+        let keys = descriptor.label_keys();
+        let suffix = match descriptor.kind() {
+            MetricKind::Counter => F::COUNTER_SUFFIX,
+            _ => "",
+        };
+        prefix.build(name, suffix, keys);
+        let lines = Lines {
+            prefix: &prefix,
+            name,
+            keeps_sum: F::keeps_sum,
+        };
+        let mut encoder = MetricEncoder::new(w, Layout::Text(lines), keys, &mut scratch);
+        metric.encode(&mut encoder)?;
+    }
+    w.write_all(F::END)
+}
+
+/// Writes the lines of one series given its label values.
+pub(crate) fn write_series(
+    w: &mut Out<'_>,
+    lines: &Lines<'_>,
+    keys: &[&str],
+    values: &[&str],
+    sample: Sample<'_>,
+    scratch: &mut Vec<u64>,
+) -> io::Result<()> {
+    match sample {
+        Sample::Counter(v) => {
+            lines.prefix.write(w, values)?;
+            w.put_u64(v);
+        }
+        Sample::Gauge(v) => {
+            lines.prefix.write(w, values)?;
+            w.write_all(itoa::Buffer::new().format(v).as_bytes())?;
+        }
+        Sample::Histogram(h) => return write_histogram(w, lines, keys, values, h, scratch),
+    }
+    w.write_all(b"\n")?;
+    w.checkpoint()
+}
+
+/// Writes the lines of one series of a family as the series keeps its label values: a counter
+/// or gauge by [`write_line`], compiled into the family's loop.
+#[inline(always)]
+pub(crate) fn write_stored<L: LabelSet>(
+    w: &mut Out<'_>,
+    lines: &Lines<'_>,
+    keys: &[&str],
+    labels: Stored<'_>,
+    sample: Sample<'_>,
+    scratch: &mut Vec<u64>,
+) -> io::Result<()> {
+    match sample {
+        Sample::Histogram(h) => label::with_values::<L, _>(labels.packed(), |values| {
+            write_histogram(w, lines, keys, values, h, scratch)
+        }),
+        _ => write_line::<L>(w, lines.prefix, labels, sample),
+    }
+}
+
+/// Writes the cumulative `_bucket` lines of a histogram series up to `le="+Inf"`, then `_sum`
+/// and `_count` where the format lets it.
+fn write_histogram(
+    w: &mut Out<'_>,
+    lines: &Lines<'_>,
+    keys: &[&str],
+    values: &[&str],
+    h: &Histogram,
+    scratch: &mut Vec<u64>,
+) -> io::Result<()> {
+    let line = Line {
+        name: lines.name,
+        keys,
+        values,
+    };
+    let sum = h.load_cumulative(scratch);
+    let bounds = h.buckets().bounds();
+    for (le, cumulative) in bounds.iter().zip(&*scratch) {
+        line.start(w, "_bucket", Some(Le::Bound(*le)))?;
+        w.put_u64(*cumulative);
+        w.write_all(b"\n")?;
+    }
+    let count = scratch.last().copied().unwrap_or(0);
+    line.start(w, "_bucket", Some(Le::Inf))?;
+    w.put_u64(count);
+    w.write_all(b"\n")?;
+    // Where the format does not let the sum be shown, the `+Inf` bucket still carries the count.
+    if (lines.keeps_sum)(sum, bounds) {
+        line.start(w, "_sum", None)?;
+        write_text_f64(w, sum)?;
+        w.write_all(b"\n")?;
+        line.start(w, "_count", None)?;
+        w.put_u64(count);
+        w.write_all(b"\n")?;
+    }
+    w.checkpoint()
+}
+
+/// The fixed parts of the sample lines of a counter or gauge family, built once per export:
+/// `name{k1="`, then `",k2="` before each further value, and `"} ` to close (or `name ` alone
+/// without labels), so that a sample line is a handful of copies.
+#[derive(Default)]
+pub(crate) struct Prefix {
+    open: Vec<u8>,
+    /// `open` zero-padded to a fixed size, when it fits: copied whole, then cut to length, so
+    /// that the copy is a few fixed stores rather than a call.
+    open_block: Option<[u8; OPEN_BLOCK]>,
+    separators: Vec<Vec<u8>>,
+    close: &'static [u8],
+    /// `close` as a number, its first byte lowest.
+    close_word: u64,
+}
+
+/// The longest `name{key="` copied as a fixed block.
+const OPEN_BLOCK: usize = 64;
+
+impl Prefix {
+    fn build(&mut self, name: &str, suffix: &str, keys: &[&str]) {
+        self.open.clear();
+        self.open.extend_from_slice(name.as_bytes());
+        self.open.extend_from_slice(suffix.as_bytes());
+        self.separators.clear();
+        let Some((first, rest)) = keys.split_first() else {
+            self.open.push(b' ');
+            self.open_block = None;
+            self.set_close(b"");
+            return;
+        };
+        self.open.push(b'{');
+        self.open.extend_from_slice(first.as_bytes());
+        self.open.extend_from_slice(b"=\"");
+        self.open_block = (self.open.len() <= OPEN_BLOCK).then(|| {
+            let mut block = [0; OPEN_BLOCK];
+            block[..self.open.len()].copy_from_slice(&self.open);
+            block
+        });
+        self.separators
+            .extend(rest.iter().map(|k| format!("\",{k}=\"").into_bytes()));
+        self.set_close(b"\"} ");
+    }
+
+    fn set_close(&mut self, close: &'static [u8]) {
+        self.close = close;
+        self.close_word = close
+            .iter()
+            .rev()
+            .fold(0, |word, byte| (word << 8) | u64::from(*byte));
+    }
+
+    /// Writes everything of a sample line before its value.
+    #[inline]
+    fn write<W: Write + ?Sized>(&self, w: &mut W, values: &[&str]) -> io::Result<()> {
+        w.write_all(&self.open)?;
+        if let Some((first, rest)) = values.split_first() {
+            write_label_value(w, first.as_bytes())?;
+            for (separator, value) in self.separators.iter().zip(rest) {
+                w.write_all(separator)?;
+                write_label_value(w, value.as_bytes())?;
+            }
+            w.write_all(self.close)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes a counter or gauge sample line from its packed label values; values known to be
+/// `plain` are copied unscanned. Inlined into each family's loop over its series, where a call
+/// per line would cost as much as a tenth of the line.
+#[inline(always)]
+pub(crate) fn write_line<L: LabelSet>(
+    w: &mut Out<'_>,
+    prefix: &Prefix,
+    labels: Stored<'_>,
+    sample: Sample<'_>,
+) -> io::Result<()> {
+    match &prefix.open_block {
+        Some(block) => w.put_block(block, prefix.open.len()),
+        None => w.put(&prefix.open),
+    }
+    if L::ARITY == 1 && labels.plain() {
+        // The value as it is kept, by fixed-size copies.
+        w.put_label(labels.packed());
+    } else {
+        for (i, value) in label::unpack::<L>(labels.packed()).enumerate() {
+            if i > 0 {
+                if let Some(separator) = prefix.separators.get(i - 1) {
+                    w.put(separator);
+                }
+            }
+            if labels.plain() {
+                w.put(value);
+            } else {
+                write_label_value(w, value)?;
+            }
+        }
+    }
+    let (v, negative) = match sample {
+        Sample::Counter(v) => (v, false),
+        Sample::Gauge(v) => (v.unsigned_abs(), v < 0),
+        Sample::Histogram(_) => (0, false),
+    };
+    put_line_end(w, prefix.close_word, prefix.close.len(), v, negative);
+    w.checkpoint()
+}
+
+/// Writes the end of a sample line: the label set's close (at most three bytes, in `close`'s
+/// low bytes, `close_len` of them), the integer value, the newline.
+#[inline]
+fn put_line_end(w: &mut Out<'_>, close: u64, close_len: usize, v: u64, negative: bool) {
+    if negative {
+        w.put_line_end(
+            close | (u64::from(b'-') << (8 * close_len)),
+            close_len + 1,
+            v,
+        );
+    } else {
+        w.put_line_end(close, close_len, v);
+    }
+}
+
+/// The `le` label of a histogram bucket.
+#[derive(Clone, Copy)]
+enum Le {
+    Bound(f64),
+    Inf,
+}
+
+/// The name and labels shared by the sample lines of one series.
+struct Line<'a> {
+    name: &'a str,
+    keys: &'a [&'a str],
+    values: &'a [&'a str],
+}
+
+impl Line<'_> {
+    /// Writes `name<suffix>{labels} ` (the braces only when there are labels).
+    fn start<W: Write + ?Sized>(&self, w: &mut W, suffix: &str, le: Option<Le>) -> io::Result<()> {
+        w.write_all(self.name.as_bytes())?;
+        w.write_all(suffix.as_bytes())?;
+        if !self.keys.is_empty() || le.is_some() {
+            w.write_all(b"{")?;
+            for (i, (key, value)) in self.keys.iter().zip(self.values).enumerate() {
+                if i > 0 {
+                    w.write_all(b",")?;
+                }
+                w.write_all(key.as_bytes())?;
+                w.write_all(b"=\"")?;
+                write_label_value(w, value.as_bytes())?;
+                w.write_all(b"\"")?;
+            }
+            if let Some(le) = le {
+                if !self.keys.is_empty() {
+                    w.write_all(b",")?;
+                }
+                w.write_all(b"le=\"")?;
+                match le {
+                    Le::Bound(b) => write_text_f64(w, b)?,
+                    Le::Inf => w.write_all(b"+Inf")?,
+                }
+                w.write_all(b"\"")?;
+            }
+            w.write_all(b"}")?;
+        }
+        w.write_all(b" ")
+    }
+}
+
+/// Writes a float as both text formats spell it: `NaN`, `+Inf` and `-Inf` for the non-finite.
+pub(crate) fn write_text_f64<W: Write + ?Sized>(w: &mut W, v: f64) -> io::Result<()> {
+    let non_finite: &[u8] = if v.is_nan() {
+        b"NaN"
+    } else if v > 0.0 {
+        b"+Inf"
+    } else {
+        b"-Inf"
+    };
+    write_f64(w, v, non_finite)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{OPEN_BLOCK, Prefix, put_line_end, write_line};
+    use crate::encode::Out;
+    use crate::encode::values_of_every_length;
+    use crate::metric::Sample;
+
+    #[test]
+    fn line_ends_spell_every_integer_as_the_standard_library_does() {
+        let mut probes: Vec<i64> =
+            vec![0, 1, -1, 9, 10, 99, 100, 101, 999, 1000, i64::MIN, i64::MAX];
+        for shift in 0..63 {
+            let p = 1i64 << shift;
+            probes.extend([p - 1, p, p + 1, -p, -p + 1]);
+        }
+        let mut p = 1i64;
+        while let Some(next) = p.checked_mul(10) {
+            probes.extend([p - 1, p, p + 1, -p, p * 7 + 12_345 % p.max(1)]);
+            p = next;
+        }
+        probes.extend((0..100_000).map(|i| i * 7_919));
+        // A family with a label key, whose lines close with `"} `, and a metric without.
+        let prefixes = [&["k"][..], &[]].map(|keys| {
+            let mut prefix = Prefix::default();
+            prefix.build("x", "", keys);
+            prefix
+        });
+        let line_end = |prefix: &Prefix, v: u64, negative: bool| {
+            let mut out = Out::to_vec(b"x".to_vec());
+            put_line_end(&mut out, prefix.close_word, prefix.close.len(), v, negative);
+            out.into_vec()
+        };
+        for v in probes {
+            for prefix in &prefixes {
+                let expected = format!("x{}{v}\n", String::from_utf8_lossy(prefix.close));
+                let written = line_end(prefix, v.unsigned_abs(), v < 0);
+                assert_eq!(written, expected.into_bytes(), "{v}");
+            }
+        }
+        for v in [
+            u64::MAX,
+            u64::MAX - 1,
+            1 << 63,
+            10_000_000_000_000_000_000,
+            9_999_999_999_999_999,
+        ] {
+            let expected = format!("x\"}} {v}\n").into_bytes();
+            assert_eq!(line_end(&prefixes[0], v, false), expected);
+        }
+    }
+
+    #[test]
+    fn sample_lines_are_whole_for_every_length_of_name_and_value() {
+        // `name{k="` from far below the prefix block's size to past it; values of every length
+        // around the fixed-size copies, plain or escaped, under one key and two.
+        let escape = |v: &str| {
+            v.replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', "\\n")
+        };
+        for name_len in [1, 40, 55, 56, 57, 58, 63, 64, 65, 100] {
+            let name = "n".repeat(name_len);
+            let mut one = Prefix::default();
+            one.build(&name, "", &["k"]);
+            let mut two = Prefix::default();
+            two.build(&name, "_total", &["k", "q"]);
+            assert_eq!(one.open_block.is_some(), one.open.len() <= OPEN_BLOCK);
+            let two_keys = values_of_every_length(b"x");
+            for (v, (value, stored)) in values_of_every_length(b"").iter().enumerate() {
+                let mut out = Out::to_vec(b"# before\n".to_vec());
+                write_line::<String>(&mut out, &one, stored.stored(), Sample::Counter(7)).unwrap();
+                let stored = &two_keys[v].1;
+                let gauge = -(v as i64);
+                write_line::<(String, String)>(
+                    &mut out,
+                    &two,
+                    stored.stored(),
+                    Sample::Gauge(gauge),
+                )
+                .unwrap();
+                let value = escape(value);
+                let expected = format!(
+                    "# before\n{name}{{k=\"{value}\"}} 7\n{name}_total{{k=\"x\",q=\"{value}\"}} {gauge}\n"
+                );
+                assert_eq!(String::from_utf8(out.into_vec()).unwrap(), expected);
+            }
+        }
+    }
+}
