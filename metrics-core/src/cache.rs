@@ -8,8 +8,7 @@
 //! stamp, a number no other family and no earlier state of the same family has had (a family
 //! takes a new one at each removal), so that no entry is ever found by another family, nor
 //! after a removal from its own; a hit is checked against the series' own label values before
-//! use, so a digest collision only costs a trip to the family's table. A metric type defined
-//! outside this crate has one table per thread and family instead.
+//! use, so a digest collision only costs a trip to the family's table.
 //!
 //! A table grows, emptied, to suit the largest family looked up through it and whenever it has
 //! let go of as many entries as it has sets, up to `MAX_SETS * WAYS` slots (4,096 series,
@@ -20,8 +19,6 @@
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::LocalKey;
-
-use thread_local::ThreadLocal;
 
 const WAYS: usize = 4;
 const MIN_SETS: usize = 8;
@@ -135,7 +132,7 @@ impl<T: Cached> Table<T> {
 }
 
 /// A thread's table shared by the families of one metric type, held in a `thread_local!`
-/// static (see [`Metric`](crate::Metric)'s hidden `thread_table`).
+/// static (the `thread_table` of each metric type's sealed trait, in `metric.rs`).
 pub struct ThreadTable<T>(RefCell<Table<T>>);
 
 impl<T> ThreadTable<T> {
@@ -165,80 +162,40 @@ impl<T> Default for ThreadTable<T> {
     }
 }
 
-/// One thread's table of one family, on cache lines of its own: its borrow flag is written by
-/// every lookup, and `ThreadLocal` keeps the values of threads side by side.
-#[repr(align(128))]
-struct Own<T>(RefCell<Table<T>>);
+/// The tables a metric type shares between its families: a `thread_local!` static.
+pub(crate) type Tables<T> = &'static LocalKey<ThreadTable<T>>;
 
-/// Where a family finds the tables of its lookups; `T` is a strong reference to a series.
-///
-/// The table shared by the family's metric type is passed to each call, not kept here, so that
-/// the compiler sees which `thread_local!` it is and reaches it directly.
-pub(crate) struct LookupCache<T: Cached + Send + Sync + 'static> {
-    /// Tables of the family's own, for a metric type with no shared table.
-    own: Option<Box<ThreadLocal<Own<T>>>>,
+/// Runs `hit` on the entry this thread cached under `key` in `tables`, if there is one; `hit`
+/// checks it (its values) and returns `None` to decline it.
+#[inline(always)]
+pub(crate) fn get<T, R>(
+    tables: Tables<T>,
+    key: u64,
+    hit: impl FnOnce(&T) -> Option<R>,
+) -> Option<R> {
+    // Fails only while the thread is being torn down: a miss.
+    tables
+        .try_with(|t| hit(t.0.try_borrow().ok()?.find(key)?))
+        .ok()
+        .flatten()
 }
 
-/// The tables a metric type shares between its families, if it has them.
-pub(crate) type SharedTables<T> = Option<&'static LocalKey<ThreadTable<T>>>;
-
-impl<T: Cached + Send + Sync + 'static> LookupCache<T> {
-    /// Tables of its own unless the family's metric type shares `shared`.
-    pub(crate) fn new(shared: SharedTables<T>) -> Self {
-        LookupCache {
-            own: shared.is_none().then(|| Box::new(ThreadLocal::new())),
-        }
-    }
-
-    /// Runs `hit` on the entry this thread cached under `key`, if there is one; `hit` checks it
-    /// (its values) and returns `None` to decline it. `shared` is the one given to `new`.
-    #[inline(always)]
-    pub(crate) fn get<R>(
-        &self,
-        shared: SharedTables<T>,
-        key: u64,
-        hit: impl FnOnce(&T) -> Option<R>,
-    ) -> Option<R> {
-        let find = |table: &RefCell<Table<T>>| hit(table.try_borrow().ok()?.find(key)?);
-        match shared {
-            // Fails only while the thread is being torn down: a miss.
-            Some(tables) => tables.try_with(|t| find(&t.0)).ok().flatten(),
-            None => find(&self.own.as_ref()?.get()?.0),
-        }
-    }
-
-    /// Caches the entry `entry()` gives, if any, under `key` in this thread, evicting the oldest
-    /// way of its set. For a family larger than the table can ever hold, only one call in
-    /// [`ADMIT_ONE_IN`] goes on; the others return at once and change nothing. A call that goes
-    /// on first grows the table, emptied, to suit a family of `family_len` series, then asks for
-    /// the entry. `shared` is the one given to `new`.
-    #[cold]
-    pub(crate) fn insert(
-        &self,
-        shared: SharedTables<T>,
-        key: u64,
-        entry: impl FnOnce() -> Option<T>,
-        family_len: usize,
-    ) {
-        debug_assert_eq!(
-            shared.is_some(),
-            self.own.is_none(),
-            "not the tables of `new`"
-        );
-        match (shared, &self.own) {
-            (Some(tables), _) => {
-                let _ = tables.try_with(|t| insert(&t.0, key, entry, family_len));
-            }
-            (None, Some(tables)) => {
-                let table = tables.get_or(|| Own(RefCell::new(Table::new())));
-                insert(&table.0, key, entry, family_len);
-            }
-            (None, None) => {}
-        }
-    }
+/// Caches the entry `entry()` gives, if any, under `key` in this thread's table of `tables`,
+/// evicting the oldest way of its set. For a family larger than the table can ever hold, only
+/// one call in [`ADMIT_ONE_IN`] goes on; the others return at once and change nothing. A call
+/// that goes on first grows the table, emptied, to suit a family of `family_len` series, then
+/// asks for the entry.
+#[cold]
+pub(crate) fn insert<T: Cached>(
+    tables: Tables<T>,
+    key: u64,
+    entry: impl FnOnce() -> Option<T>,
+    family_len: usize,
+) {
+    let _ = tables.try_with(|t| insert_into(&t.0, key, entry, family_len));
 }
 
-fn insert<T: Cached>(
+fn insert_into<T: Cached>(
     cell: &RefCell<Table<T>>,
     key: u64,
     entry: impl FnOnce() -> Option<T>,
@@ -305,40 +262,29 @@ mod tests {
         }
     }
 
-    /// A family's cache with the tables it was made with: of its own, or the thread's shared
-    /// `TABLE`.
+    /// A family's view of the thread's shared `TABLE`.
     struct Tested {
-        cache: LookupCache<Arc<u32>>,
-        shared: SharedTables<Arc<u32>>,
+        tables: Tables<Arc<u32>>,
     }
 
     impl Tested {
         fn cached(&self, key: u64) -> Option<u32> {
-            self.cache.get(self.shared, key, |v| Some(**v))
+            get(self.tables, key, |v| Some(**v))
         }
 
         fn insert(&self, key: u64, entry: impl FnOnce() -> Option<Arc<u32>>, family_len: usize) {
-            self.cache.insert(self.shared, key, entry, family_len)
+            insert(self.tables, key, entry, family_len)
         }
 
         fn sets(&self) -> usize {
-            let sets = |t: &RefCell<Table<_>>| t.borrow().sets.len();
-            match self.shared {
-                Some(tables) => tables.with(|t| sets(&t.0)),
-                None => sets(&self.cache.own.as_ref().unwrap().get().unwrap().0),
-            }
+            self.tables.with(|t| t.0.borrow().sets.len())
         }
     }
 
-    /// Runs `test` on a cache with tables of its own, then on one with the thread's shared
-    /// table, empty at first (each test has a thread of its own).
+    /// Runs `test` on the thread's shared table, empty at first (each test has a thread of its
+    /// own).
     fn each_kind(test: impl Fn(&Tested)) {
-        for shared in [None, Some(&TABLE)] {
-            test(&Tested {
-                cache: LookupCache::new(shared),
-                shared,
-            });
-        }
+        test(&Tested { tables: &TABLE });
     }
 
     #[test]
@@ -361,14 +307,10 @@ mod tests {
     }
 
     #[test]
-    fn families_sharing_a_table_find_each_others_keys_and_only_the_shared_one_does() {
-        let a = LookupCache::new(Some(&TABLE));
-        let b = LookupCache::new(Some(&TABLE));
-        let own: LookupCache<Arc<u32>> = LookupCache::new(None);
-        a.insert(Some(&TABLE), 5, || Some(Arc::new(50)), 1);
+    fn families_sharing_a_table_find_each_others_keys() {
+        insert(&TABLE, 5, || Some(Arc::new(50)), 1);
         // Keys tell families apart (the family's stamp is in them), not the table.
-        assert_eq!(b.get(Some(&TABLE), 5, |v| Some(**v)), Some(50));
-        assert_eq!(own.get(None, 5, |v| Some(**v)), None);
+        assert_eq!(get(&TABLE, 5, |v| Some(**v)), Some(50));
     }
 
     #[test]
@@ -391,20 +333,10 @@ mod tests {
     }
 
     #[test]
-    #[cfg(debug_assertions)]
-    #[should_panic(expected = "not the tables of `new`")]
-    fn an_insert_with_other_tables_than_the_caches_own_is_caught() {
-        let own: LookupCache<Arc<u32>> = LookupCache::new(None);
-        own.insert(Some(&TABLE), 1, || Some(Arc::new(1)), 1);
-    }
-
-    #[test]
-    fn a_set_is_one_cache_line_and_a_table_has_lines_of_its_own() {
+    fn a_set_is_one_cache_line() {
         // What a family caches: one pointer, `None` in its niche.
         assert_eq!(std::mem::size_of::<Set<Arc<u32>>>(), 64);
         assert_eq!(std::mem::align_of::<Set<Arc<u32>>>(), 64);
-        assert_eq!(std::mem::align_of::<Own<Arc<u32>>>(), 128);
-        assert_eq!(std::mem::size_of::<Own<Arc<u32>>>(), 128);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crossbeam_utils::sync::{ShardedLock, ShardedLockReadGuard};
 
 use hashbrown::HashTable;
 
-use crate::cache::{self, Cached, LookupCache};
+use crate::cache::{self, Cached};
 use crate::counter::Counter;
 use crate::escape;
 use crate::gauge::Gauge;
@@ -51,8 +51,6 @@ enum Storage<M: Metric> {
         table: ShardedLock<HashTable<Shared<M>>>,
         order: SortedIndex<Shared<M>>,
         hasher: foldhash::fast::RandomState,
-        /// Recent lookups by label values, per thread; unused by pruning families.
-        cache: LookupCache<Shared<M>>,
         /// A number no other family and no earlier state of this one has had: taken anew at
         /// each removal from `table`. The cache keys each entry by it as well, so that an entry
         /// is found neither by another family nor after a removal.
@@ -121,7 +119,6 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 table: ShardedLock::new(HashTable::new()),
                 order: SortedIndex::new(),
                 hasher: foldhash::fast::RandomState::default(),
-                cache: LookupCache::new(M::thread_table()),
                 stamp: AtomicU64::new(label::new_stamp()),
             },
         };
@@ -224,7 +221,6 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
             Storage::Hashed {
                 table,
                 hasher,
-                cache,
                 stamp,
                 ..
             } => {
@@ -232,7 +228,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 let key = label::digest::<L>(labels, stamp.load(Ordering::Acquire));
                 // A pruning family counts handles, so this thread may not hold its series.
                 if !self.prune {
-                    let hit = cache.get(M::thread_table(), key, |entry| {
+                    let hit = cache::get(M::thread_table(), key, |entry| {
                         label::matches::<L>(entry.labels(), labels).then(|| f(entry.metric()))
                     });
                     if let Some(result) = hit {
@@ -245,12 +241,12 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                     // The entry is kept alive by the table while the read lock is held; the
                     // metric operations are single atomic instructions, never user code.
                     if let Some(entry) = self.find_or_overflow(&table, hasher, hash, labels) {
-                        self.remember(cache, key, labels, entry, table.len());
+                        self.remember(key, labels, entry, table.len());
                         return f(entry.metric());
                     }
                 }
                 let entry = self.insert(hash, labels);
-                self.remember(cache, key, labels, &entry, self.len());
+                self.remember(key, labels, &entry, self.len());
                 f(entry.metric())
             }
         }
@@ -276,17 +272,10 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
     /// Caches `entry` in this thread under `key` for the next lookup of `labels`, unless it
     /// stands for other values (the overflow series) or the family prunes.
     #[cold]
-    fn remember(
-        &self,
-        cache: &LookupCache<Shared<M>>,
-        key: u64,
-        labels: L::Ref<'_>,
-        entry: &Shared<M>,
-        family_len: usize,
-    ) {
+    fn remember(&self, key: u64, labels: L::Ref<'_>, entry: &Shared<M>, family_len: usize) {
         if !self.prune && !self.names_overflow(labels) {
             let own = || label::matches::<L>(entry.labels(), labels).then(|| entry.clone());
-            cache.insert(M::thread_table(), key, own, family_len);
+            cache::insert(M::thread_table(), key, own, family_len);
         }
     }
 
@@ -714,8 +703,7 @@ mod tests {
         third.inc("c");
         // The thread's table holds the series of "c", and none of the dropped families'.
         assert_eq!(kept.entry.count(), 4);
-        let held = Counter::thread_table()
-            .unwrap()
+        let held = <Counter as crate::metric::sealed::Cached>::thread_table()
             .with(|t| t.count(|e| e.identity() != kept.entry.identity()));
         assert_eq!(held, 0);
     }

@@ -54,8 +54,6 @@ pub mod __private {
 
     pub use serde;
 
-    pub use crate::cache::ThreadTable;
-
     /// The escaped pieces of every output format for a metric, as a registered descriptor
     /// writes them: the JSON member head, then the `# HELP`/`# TYPE` lines of the Prometheus
     /// text format and of OpenMetrics, then the OpenMetrics family name.

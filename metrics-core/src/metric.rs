@@ -38,8 +38,10 @@ impl std::fmt::Display for MetricKind {
     }
 }
 
-/// A metric type that a [`Family`](crate::Family) can hold one of per series.
-pub trait Metric: Send + Sync + 'static {
+/// A metric type that a [`Family`](crate::Family) can hold one of per series: [`Counter`],
+/// [`Gauge`], [`Histogram`] and [`ShardedCounter`]. Sealed: the family's per-thread lookup
+/// tables are the crate's own business.
+pub trait Metric: sealed::Cached + Send + Sync + 'static {
     /// What every series of a family is built from (the buckets of a histogram; nothing for the others).
     type Options: Clone + Send + Sync + 'static;
 
@@ -51,31 +53,31 @@ pub trait Metric: Send + Sync + 'static {
 
     /// Reads the current value for an encoder.
     fn sample(&self) -> Sample<'_>;
+}
 
-    /// The per-thread lookup table shared by every family of this type, declared with
-    /// `thread_table!`. Types without one (the default) give each family tables of its own,
-    /// reached through one more lookup per update.
-    #[doc(hidden)]
-    fn thread_table() -> Option<&'static LocalKey<ThreadTable<Shared<Self>>>>
-    where
-        Self: Sized,
-    {
-        None
+pub(crate) mod sealed {
+    use super::*;
+
+    /// What only this crate's metric types have: a per-thread lookup table shared by every
+    /// family of the type (`cache.rs`), reached as a `thread_local!` static with no lookup of
+    /// its own.
+    pub trait Cached: Sized {
+        /// This thread's table of the type.
+        fn thread_table() -> &'static LocalKey<ThreadTable<Shared<Self>>>;
     }
 }
 
-/// Gives a metric type of this crate its own per-thread lookup table: used inside
-/// `impl Metric for T`.
+/// Gives a metric type of this crate its per-thread lookup table.
 macro_rules! thread_table {
     ($t:ty) => {
-        fn thread_table() -> Option<
-            &'static std::thread::LocalKey<crate::cache::ThreadTable<crate::metric::Shared<$t>>>,
-        > {
-            std::thread_local! {
-                static TABLE: crate::cache::ThreadTable<crate::metric::Shared<$t>> =
-                    const { crate::cache::ThreadTable::new() };
+        impl sealed::Cached for $t {
+            #[inline(always)]
+            fn thread_table() -> &'static LocalKey<ThreadTable<Shared<$t>>> {
+                std::thread_local! {
+                    static TABLE: ThreadTable<Shared<$t>> = const { ThreadTable::new() };
+                }
+                &TABLE
             }
-            Some(&TABLE)
         }
     };
 }
@@ -103,9 +105,9 @@ impl Metric for Counter {
     fn sample(&self) -> Sample<'_> {
         Sample::Counter(self.get())
     }
-
-    thread_table!(Counter);
 }
+
+thread_table!(Counter);
 
 impl Metric for Gauge {
     type Options = ();
@@ -119,9 +121,9 @@ impl Metric for Gauge {
     fn sample(&self) -> Sample<'_> {
         Sample::Gauge(self.get())
     }
-
-    thread_table!(Gauge);
 }
+
+thread_table!(Gauge);
 
 impl Metric for ShardedCounter {
     type Options = ();
@@ -134,9 +136,9 @@ impl Metric for ShardedCounter {
     fn sample(&self) -> Sample<'_> {
         Sample::Counter(self.get())
     }
-
-    thread_table!(ShardedCounter);
 }
+
+thread_table!(ShardedCounter);
 
 impl Metric for Histogram {
     type Options = Buckets;
@@ -149,6 +151,6 @@ impl Metric for Histogram {
     fn sample(&self) -> Sample<'_> {
         Sample::Histogram(self)
     }
-
-    thread_table!(Histogram);
 }
+
+thread_table!(Histogram);
