@@ -392,8 +392,8 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
         let (out, keys, scratch) = (&mut *self.out, self.keys, &mut *self.scratch);
         let written = &mut self.written;
         match &self.layout {
+            // The text formats need no count of what was written.
             Layout::Text(lines) => family.for_each_sorted(|labels, sample| {
-                *written += 1;
                 text::write_stored::<S::Labels>(out, lines, keys, labels, sample, scratch)
             }),
             Layout::Json => family.for_each_sorted(|labels, sample| {
@@ -404,7 +404,8 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
         }
     }
 
-    /// How many series were written.
+    /// How many series were written, in JSON (where the value of a family without series is
+    /// `null`).
     pub(crate) fn written(&self) -> usize {
         self.written
     }
