@@ -391,10 +391,11 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
     pub(crate) fn family<S: SortedSeries>(&mut self, family: &S) -> io::Result<()> {
         let (out, keys, scratch) = (&mut *self.out, self.keys, &mut *self.scratch);
         let written = &mut self.written;
-        match &self.layout {
-            // The text formats need no count of what was written.
+        match self.layout {
+            // The text formats need no count of what was written; the lines' parts are copied
+            // into the loop, not reached through the encoder.
             Layout::Text(lines) => family.for_each_sorted(|labels, sample| {
-                text::write_stored::<S::Labels>(out, lines, keys, labels, sample, scratch)
+                text::write_stored::<S::Labels>(out, &lines, keys, labels, sample, scratch)
             }),
             Layout::Json => family.for_each_sorted(|labels, sample| {
                 *written += 1;
