@@ -367,7 +367,22 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
 
     /// Writes one series, given its label values in the order of the metric's keys. Series
     /// are written in the order they are given, which must be sorted by their values.
+    ///
+    /// Fails, writing nothing, when there are not as many values as the metric has label keys
+    /// (so [`MetricEncoder::single`] fails for a metric with keys): such a line could not be
+    /// read back.
     pub fn series(&mut self, values: &[&str], sample: Sample<'_>) -> io::Result<()> {
+        if values.len() != self.keys.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "a series with {} label values for the {} label keys {:?}",
+                    values.len(),
+                    self.keys.len(),
+                    self.keys
+                ),
+            ));
+        }
         self.written += 1;
         match &self.layout {
             Layout::Text(lines) => {
@@ -562,6 +577,28 @@ mod tests {
             text.contains(&format!("c_total{{k=\"huge\"}} {}\n", u64::MAX)),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_series_with_as_many_values_as_keys_or_an_error() {
+        struct Wrong;
+        impl EncodeMetric for Wrong {
+            fn encode(&self, encoder: &mut MetricEncoder<'_, '_>) -> io::Result<()> {
+                encoder.series(&["a", "b"], Sample::Counter(1))
+            }
+        }
+        let d = descriptor("wrong", MetricKind::Counter, &["k"]);
+        let metrics: Sorted<'_> = vec![(d, &Wrong as &dyn EncodeMetric)];
+        for format in [Format::Json, Format::Prometheus, Format::OpenMetrics] {
+            let mut out = Out::to_vec(Vec::new());
+            let error = format.write(&mut out, &metrics).unwrap_err();
+            assert_eq!(error.kind(), io::ErrorKind::InvalidInput, "{format:?}");
+            assert!(
+                error
+                    .to_string()
+                    .contains("2 label values for the 1 label keys")
+            );
+        }
     }
 
     #[test]
