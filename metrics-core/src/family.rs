@@ -290,9 +290,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         labels: L::Ref<'_>,
     ) -> Option<&'t Shared<M>> {
         if let Some(entry) = table.find(hash, |e| label::matches::<L>(e.labels(), labels)) {
-            if self.names_overflow(labels) {
-                self.overflowed.fetch_add(1, Ordering::Relaxed);
-            }
+            self.count_if_overflow(labels);
             return Some(entry);
         }
         let overflow = self.full(table.len()).then(L::overflow).flatten()?;
@@ -311,6 +309,13 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         self.max_series.load(Ordering::Relaxed) != 0
             && L::overflow().is_some()
             && (0..L::ARITY).all(|i| L::value_of(labels, i) == label::OVERFLOW_LABEL_VALUE)
+    }
+
+    /// Counts a lookup of the overflow series by its own values as one sent there.
+    fn count_if_overflow(&self, labels: L::Ref<'_>) {
+        if self.names_overflow(labels) {
+            self.overflowed.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Whether a new series would leave no room for the overflow series within the limit.
@@ -332,9 +337,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
         };
         let mut table = table.write().unwrap_or_else(PoisonError::into_inner);
         if let Some(entry) = table.find(hash, |e| label::matches::<L>(e.labels(), labels)) {
-            if self.names_overflow(labels) {
-                self.overflowed.fetch_add(1, Ordering::Relaxed);
-            }
+            self.count_if_overflow(labels);
             return entry.clone();
         }
         let (hash, labels) = match self.full(table.len()).then(L::overflow).flatten() {
@@ -343,9 +346,7 @@ impl<M: Metric, L: LabelSet> Family<M, L> {
                 (label::hash::<L>(hasher, overflow), overflow)
             }
             None => {
-                if self.names_overflow(labels) {
-                    self.overflowed.fetch_add(1, Ordering::Relaxed);
-                }
+                self.count_if_overflow(labels);
                 (hash, labels)
             }
         };

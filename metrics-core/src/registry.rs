@@ -134,7 +134,6 @@ impl Registry {
         let mut sorted = metrics.clone();
         if !overflow.0.is_empty() {
             let descriptor: &'static Descriptor = &OVERFLOW_DESCRIPTOR;
-            descriptor.heads();
             let at = sorted.partition_point(|(d, _)| d.name() < descriptor.name());
             sorted.insert(at, (descriptor, &overflow));
         }

@@ -87,7 +87,7 @@ impl<T: Clone + Identity> SortedIndex<T> {
         // Empty, and not allocated, unless items were removed while another scrape read.
         let removed = identities(&lock(&self.removed));
         let live = |t: &T| removed.is_empty() || removed.binary_search(&t.identity()).is_err();
-        late.retain(|t| live(t));
+        late.retain(live);
         if late.is_empty() && removed.is_empty() {
             // Every scrape but one racing an insert or a removal.
             return f(&sorted);

@@ -369,9 +369,15 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
     /// are written in the order they are given, which must be sorted by their values.
     ///
     /// Fails, writing nothing, when there are not as many values as the metric has label keys
-    /// (so [`MetricEncoder::single`] fails for a metric with keys): such a line could not be
-    /// read back.
+    /// (so [`MetricEncoder::single`] fails for a metric with keys), or for a second value of a
+    /// metric without keys: such output could not be read back.
     pub fn series(&mut self, values: &[&str], sample: Sample<'_>) -> io::Result<()> {
+        if self.keys.is_empty() && self.written > 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a second value for a metric without label keys",
+            ));
+        }
         if values.len() != self.keys.len() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -598,6 +604,20 @@ mod tests {
                     .to_string()
                     .contains("2 label values for the 1 label keys")
             );
+        }
+        struct Twice;
+        impl EncodeMetric for Twice {
+            fn encode(&self, encoder: &mut MetricEncoder<'_, '_>) -> io::Result<()> {
+                encoder.single(Sample::Gauge(1))?;
+                encoder.single(Sample::Gauge(2))
+            }
+        }
+        let d = descriptor("twice", MetricKind::Gauge, &[]);
+        let metrics: Sorted<'_> = vec![(d, &Twice as &dyn EncodeMetric)];
+        for format in [Format::Json, Format::Prometheus, Format::OpenMetrics] {
+            let mut out = Out::to_vec(Vec::new());
+            let error = format.write(&mut out, &metrics).unwrap_err();
+            assert!(error.to_string().contains("a second value"), "{format:?}");
         }
     }
 
