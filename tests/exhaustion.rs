@@ -200,3 +200,36 @@ async fn a_fresh_scrape_is_fast_while_hundreds_of_clients_stall() {
     );
     drop(stalled);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trusted_connections_past_their_cap_are_closed_and_room_comes_back() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _alone = ALONE.lock().await;
+    let (_, addr) = serve(3, Limits::default().max_connections(2)).await;
+    let mut idle = Vec::new();
+    for _ in 0..2 {
+        idle.push(connect_from("127.0.0.1", addr, None).await.unwrap());
+    }
+    // Let the server accept both before the third arrives.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let scrape = b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let mut third = connect_from("127.0.0.1", addr, None).await.unwrap();
+    let _ = third.write_all(scrape).await;
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), third.read_to_end(&mut answer))
+        .await
+        .expect("a connection past the cap was kept open");
+    assert!(read.is_err() || answer.is_empty(), "answered past the cap");
+    // One of the two goes: a new connection is served.
+    drop(idle.pop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut fourth = connect_from("127.0.0.1", addr, None).await.unwrap();
+    fourth.write_all(scrape).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), fourth.read_to_end(&mut answer))
+        .await
+        .expect("the freed room was not given back")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}

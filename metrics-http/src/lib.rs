@@ -590,6 +590,31 @@ impl io::Write for ChannelWriter {
 mod tests {
     use super::*;
 
+    #[tokio::test(start_paused = true)]
+    async fn a_scrape_gets_a_slot_when_one_frees_or_none_after_its_wait() {
+        let limits = Limits::default()
+            .max_scrapes(1)
+            .stalled_after(Duration::from_secs(1));
+        let scrapes = Scrapes::new(&limits);
+        let held = scrapes
+            .admit(Duration::from_secs(5))
+            .await
+            .expect("a free slot");
+        // Nobody gives the slot up: no slot within the wait.
+        let started = tokio::time::Instant::now();
+        assert!(scrapes.admit(Duration::from_secs(3)).await.is_none());
+        assert!(started.elapsed() >= Duration::from_secs(3));
+        // Freed a second into another scrape's wait: that scrape gets it then.
+        let started = tokio::time::Instant::now();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            drop(held);
+        });
+        assert!(scrapes.admit(Duration::from_secs(3)).await.is_some());
+        assert!(started.elapsed() >= Duration::from_secs(1));
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
     fn negotiated(accept: &str) -> Format {
         negotiate(Some(&HeaderValue::from_str(accept).unwrap()))
     }
