@@ -6,6 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::metric::{MetricKind, Sample};
+use crate::value::{CounterValue, GaugeValue};
 
 /// Shared, so that an export calls it after letting go of the lock: a function may then set
 /// its own metric's function, or read it, without waiting for itself.
@@ -31,7 +32,7 @@ fn drop_caught(payload: Box<dyn Any + Send>) {
 }
 
 macro_rules! callback_metric {
-    ($(#[$doc:meta])* $name:ident, $value:ty, $kind:ident, $sample:ident) => {
+    ($(#[$doc:meta])* $name:ident, $bound:ident, $default:ty, $kind:ident) => {
         $(#[$doc])*
         ///
         /// The function runs on the exporting thread at every export, so it should be quick. A
@@ -39,11 +40,11 @@ macro_rules! callback_metric {
         /// text formats); the export and the process go on. Without a function the metric has no
         /// value either. No lock is held while it runs, so it may call [`Self::set_fn`] on its
         /// own metric (the next export calls the new one).
-        pub struct $name {
-            callback: RwLock<Option<Callback<$value>>>,
+        pub struct $name<V: $bound = $default> {
+            callback: RwLock<Option<Callback<V>>>,
         }
 
-        impl $name {
+        impl<V: $bound> $name<V> {
             /// Creates the metric with no function yet; see [`Self::set_fn`].
             pub const fn new() -> Self {
                 $name {
@@ -52,15 +53,15 @@ macro_rules! callback_metric {
             }
 
             /// Creates the metric reading its value from `f`.
-            pub fn with_fn(f: impl Fn() -> $value + Send + Sync + 'static) -> Self {
+            pub fn with_fn(f: impl Fn() -> V + Send + Sync + 'static) -> Self {
                 $name {
                     callback: RwLock::new(Some(Arc::new(f))),
                 }
             }
 
             /// Reads the value from `f` from now on.
-            pub fn set_fn(&self, f: impl Fn() -> $value + Send + Sync + 'static) {
-                let f: Callback<$value> = Arc::new(f);
+            pub fn set_fn(&self, f: impl Fn() -> V + Send + Sync + 'static) {
+                let f: Callback<V> = Arc::new(f);
                 let old = self
                     .callback
                     .write()
@@ -71,7 +72,7 @@ macro_rules! callback_metric {
             }
 
             /// Calls the function: `None` without one, or if it panicked.
-            pub fn get(&self) -> Option<$value> {
+            pub fn get(&self) -> Option<V> {
                 let f = self
                     .callback
                     .read()
@@ -84,17 +85,17 @@ macro_rules! callback_metric {
             pub const KIND: MetricKind = MetricKind::$kind;
 
             pub(crate) fn sample(&self) -> Option<Sample<'static>> {
-                self.get().map(Sample::$sample)
+                self.get().map($bound::sample)
             }
         }
 
-        impl Default for $name {
+        impl<V: $bound> Default for $name<V> {
             fn default() -> Self {
                 $name::new()
             }
         }
 
-        impl fmt::Debug for $name {
+        impl<V: $bound> fmt::Debug for $name<V> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_struct(stringify!($name)).field("value", &self.get()).finish()
             }
@@ -103,7 +104,8 @@ macro_rules! callback_metric {
 }
 
 callback_metric!(
-    /// A gauge whose value a function gives at export time, such as the memory in use.
+    /// A gauge whose value a function gives at export time, such as the memory in use:
+    /// `GaugeFn` (of `i64`) or `GaugeFn<f64>`.
     ///
     /// ```
     /// use meterstick_core::GaugeFn;
@@ -115,16 +117,17 @@ callback_metric!(
     /// assert_eq!(spare.get(), Some(3));
     /// ```
     GaugeFn,
+    GaugeValue,
     i64,
-    Gauge,
     Gauge
 );
 
 callback_metric!(
     /// A counter whose total a function gives at export time, such as bytes read by a library
-    /// that keeps its own count. The function must never return less than it did before.
+    /// that keeps its own count, or the CPU seconds of the process: `CounterFn` (of `u64`) or
+    /// `CounterFn<f64>`. The function must never return less than it did before.
     CounterFn,
+    CounterValue,
     u64,
-    Counter,
     Counter
 );

@@ -1,39 +1,55 @@
 //! The monotonic counter.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use crate::value::CounterValue;
 
-/// A count that only goes up, such as the number of messages delivered.
+/// A count that only goes up, such as the number of messages delivered: `Counter` (of `u64`)
+/// or `Counter<f64>`, such as CPU seconds.
 ///
-/// Every operation is one relaxed atomic instruction. The total wraps around at `u64::MAX`
-/// (after 584 years at a billion increments a second).
-#[derive(Debug, Default)]
-pub struct Counter {
-    value: AtomicU64,
+/// Every operation on a `Counter<u64>` is one relaxed atomic instruction; its total wraps
+/// around at `u64::MAX` (after 584 years at a billion increments a second). A `Counter<f64>`
+/// adds by compare-and-swap and ignores an increment that is negative or NaN, so it never goes
+/// down.
+///
+/// ```
+/// use meterstick_core::Counter;
+///
+/// let cpu: Counter<f64> = Counter::new();
+/// cpu.inc_by(0.25);
+/// cpu.inc_by(-1.0); // ignored
+/// assert_eq!(cpu.get(), 0.25);
+/// ```
+#[derive(Debug)]
+pub struct Counter<V: CounterValue = u64> {
+    value: V::Atomic,
 }
 
-impl Counter {
+impl<V: CounterValue> Counter<V> {
     /// Creates a counter at zero.
     pub const fn new() -> Self {
-        Counter {
-            value: AtomicU64::new(0),
-        }
+        Counter { value: V::ZERO }
     }
 
     /// Adds one to the counter.
     #[inline]
     pub fn inc(&self) {
-        self.value.fetch_add(1, Ordering::Relaxed);
+        V::increase(&self.value, V::ONE);
     }
 
-    /// Adds `n` to the counter.
+    /// Adds `n` to the counter (for `f64`, only an `n` of at least zero).
     #[inline]
-    pub fn inc_by(&self, n: u64) {
-        self.value.fetch_add(n, Ordering::Relaxed);
+    pub fn inc_by(&self, n: V) {
+        V::increase(&self.value, n);
     }
 
     /// Returns the current total.
     #[inline]
-    pub fn get(&self) -> u64 {
-        self.value.load(Ordering::Relaxed)
+    pub fn get(&self) -> V {
+        V::load(&self.value)
+    }
+}
+
+impl<V: CounterValue> Default for Counter<V> {
+    fn default() -> Self {
+        Counter::new()
     }
 }

@@ -1,37 +1,94 @@
 //! The errors of registration and configuration.
 
-/// Why a group could not be registered.
+/// Why a metric, a group or a registry could not be made. The messages are those of
+/// `#[derive(Metrics)]` for the same mistake, so that a metric registered at run time is held to
+/// the derive's rules in the same words.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RegistryError {
     /// Two metrics would be exported under the same name.
     #[error(
-        "a metric named `{name}` is already registered; give one of the two another \
+        "metric name `{name}` is already registered; give one of the two another \
          `#[metric(name = \"...\")]` or its struct a `#[metrics(prefix = \"...\")]`"
     )]
     DuplicateName {
-        /// The name that is taken twice.
-        name: &'static str,
+        /// The name that is taken twice (a counter's with `_total` when that is where the two
+        /// meet).
+        name: String,
     },
-    /// A hand-written descriptor's name is not a valid metric name.
+    /// The name is not a valid metric name.
     #[error(
-        "`{name}` is not a valid metric name: use letters, digits, `_` and `:`, not starting \
-         with a digit"
+        "`{name}` is not a valid metric name: use ASCII letters, digits, `_` and `:`, not \
+         starting with a digit"
     )]
     InvalidName {
         /// The name given.
-        name: &'static str,
+        name: String,
     },
-    /// A hand-written descriptor's label key is invalid or given twice.
+    /// A `?prefix=` (or [`Scrape::prefix`](crate::Scrape::prefix)) that would make names invalid.
     #[error(
-        "metric `{name}`: `{key}` is not a valid label key, or is given twice: use letters, \
-         digits and `_`, not starting with a digit or `__`, and not `le`"
+        "`{prefix}` is not a valid metric name prefix: use ASCII letters, digits, `_` and `:`, \
+         not starting with a digit"
     )]
-    InvalidLabelKey {
+    InvalidPrefix {
+        /// The prefix given.
+        prefix: String,
+    },
+    /// The help text is empty.
+    #[error("metric `{name}`: the help text is empty; say what the metric measures")]
+    MissingHelp {
         /// The metric's name.
-        name: &'static str,
+        name: String,
+    },
+    /// A label key is invalid, reserved, or given twice.
+    #[error("{}: {}", owner(.name), .problem.message(.key))]
+    InvalidLabelKey {
+        /// The metric's name (empty for a registry's constant labels).
+        name: String,
         /// The key at fault.
-        key: &'static str,
+        key: String,
+        /// What is wrong with it, in the derive's words.
+        problem: LabelKeyProblem,
+    },
+    /// A family was given another number of label keys than its label type has values.
+    #[error(
+        "metric `{name}`: {given} label key{} given, but the family's label type `{label_type}` \
+         has {arity} value{}",
+        if *given == 1 { " is" } else { "s are" },
+        if *arity == 1 { "" } else { "s" }
+    )]
+    LabelArity {
+        /// The metric's name.
+        name: String,
+        /// How many keys were given.
+        given: usize,
+        /// How many values the label type has.
+        arity: usize,
+        /// The label type.
+        label_type: &'static str,
+    },
+    /// The name does not end in the declared unit, or the kind takes no unit.
+    #[error(
+        "metric name `{name}` must end in `_{unit}` (before `_total` for a counter), the unit it \
+         declares; rename it or leave the unit out"
+    )]
+    InvalidUnit {
+        /// The metric's name.
+        name: String,
+        /// The unit declared.
+        unit: String,
+    },
+    /// A metric declares a label key that the registry adds to every series as a constant
+    /// label.
+    #[error(
+        "metric `{name}` declares the label key `{key}`, which the registry adds to every series \
+         as a constant label; rename the key, or leave it out of `Registry::with_labels`"
+    )]
+    ConstantLabel {
+        /// The metric's name.
+        name: String,
+        /// The key both have.
+        key: String,
     },
     /// The name belongs to meterstick's own metrics, which every registry may export.
     #[error(
@@ -41,8 +98,69 @@ pub enum RegistryError {
     )]
     ReservedName {
         /// The name asked for.
-        name: &'static str,
+        name: String,
     },
+}
+
+/// Whose label key it is: a metric's, or the registry's constant labels (no name).
+fn owner(name: &str) -> String {
+    if name.is_empty() {
+        "the registry's constant labels".to_owned()
+    } else {
+        format!("metric `{name}`")
+    }
+}
+
+/// What is wrong with a label key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LabelKeyProblem {
+    /// Not of ASCII letters, digits and `_`, or starting with a digit.
+    Invalid,
+    /// Starts with `__`.
+    Reserved,
+    /// Is `le`, the bucket bound of a histogram's lines.
+    Le,
+    /// Given twice.
+    Twice,
+    /// `metric`, the key of meterstick's own `meterstick_series_overflow_total`, as a constant
+    /// label.
+    Overflow,
+}
+
+impl LabelKeyProblem {
+    /// The derive's message for this problem with `key`.
+    pub(crate) fn message(self, key: &str) -> String {
+        match self {
+            LabelKeyProblem::Invalid => format!(
+                "`{key}` is not a valid label key: use ASCII letters, digits and `_`, not \
+                 starting with a digit"
+            ),
+            LabelKeyProblem::Reserved => {
+                format!("label key `{key}` starts with `__`, which Prometheus reserves for itself")
+            }
+            LabelKeyProblem::Le => {
+                "label key `le` is reserved for histogram bucket bounds; choose another key".into()
+            }
+            LabelKeyProblem::Twice => format!("label key `{key}` is listed twice"),
+            LabelKeyProblem::Overflow => format!(
+                "constant label key `{key}` is the key of meterstick's own \
+                 `meterstick_series_overflow_total`; choose another key"
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for LabelKeyProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LabelKeyProblem::Invalid => "not a valid label key",
+            LabelKeyProblem::Reserved => "reserved label key",
+            LabelKeyProblem::Le => "the label key `le`",
+            LabelKeyProblem::Twice => "label key listed twice",
+            LabelKeyProblem::Overflow => "the label key of meterstick's own metric",
+        })
+    }
 }
 
 /// Why a list of histogram bucket bounds was refused.

@@ -18,6 +18,7 @@ use crate::histogram::Histogram;
 use crate::label::{self, LabelSet, Stored};
 use crate::metric::{Metric, Shared};
 use crate::sorted::{Identity, SortedIndex};
+use crate::value::{CounterValue, GaugeValue};
 
 /// Creates a series of `metric` with these label values.
 fn new_series<L: LabelSet, M>(values: L::Ref<'_>, metric: M) -> Shared<M> {
@@ -582,7 +583,10 @@ impl<M: Metric, L: LabelSet> fmt::Debug for Family<M, L> {
     }
 }
 
-impl<L: LabelSet> Family<Counter, L> {
+impl<V: CounterValue, L: LabelSet> Family<Counter<V>, L>
+where
+    Counter<V>: Metric,
+{
     /// Adds one to the series with these label values.
     #[inline]
     pub fn inc(&self, labels: L::Ref<'_>) {
@@ -591,20 +595,23 @@ impl<L: LabelSet> Family<Counter, L> {
 
     /// Adds `n` to the series with these label values.
     #[inline]
-    pub fn inc_by(&self, labels: L::Ref<'_>, n: u64) {
+    pub fn inc_by(&self, labels: L::Ref<'_>, n: V) {
         self.apply(labels, |c| c.inc_by(n))
     }
 
     /// The total of the series with these label values, if it exists.
-    pub fn get(&self, labels: L::Ref<'_>) -> Option<u64> {
+    pub fn get(&self, labels: L::Ref<'_>) -> Option<V> {
         self.find(labels, Counter::get)
     }
 }
 
-impl<L: LabelSet> Family<Gauge, L> {
+impl<V: GaugeValue, L: LabelSet> Family<Gauge<V>, L>
+where
+    Gauge<V>: Metric,
+{
     /// Sets the series with these label values to `v`.
     #[inline]
-    pub fn set(&self, labels: L::Ref<'_>, v: i64) {
+    pub fn set(&self, labels: L::Ref<'_>, v: V) {
         self.apply(labels, |g| g.set(v))
     }
 
@@ -622,18 +629,18 @@ impl<L: LabelSet> Family<Gauge, L> {
 
     /// Adds `n` to the series with these label values.
     #[inline]
-    pub fn add(&self, labels: L::Ref<'_>, n: i64) {
+    pub fn add(&self, labels: L::Ref<'_>, n: V) {
         self.apply(labels, |g| g.add(n))
     }
 
     /// Subtracts `n` from the series with these label values.
     #[inline]
-    pub fn sub(&self, labels: L::Ref<'_>, n: i64) {
+    pub fn sub(&self, labels: L::Ref<'_>, n: V) {
         self.apply(labels, |g| g.sub(n))
     }
 
     /// The value of the series with these label values, if it exists.
-    pub fn get(&self, labels: L::Ref<'_>) -> Option<i64> {
+    pub fn get(&self, labels: L::Ref<'_>) -> Option<V> {
         self.find(labels, Gauge::get)
     }
 }

@@ -10,9 +10,11 @@ use crate::encode::{EncodeMetric, MetricEncoder, Sorted, SortedSeries};
 use crate::family::Family;
 use crate::gauge::Gauge;
 use crate::histogram::Histogram;
-use crate::label::{LabelSet, Stored};
+use crate::info::Info;
+use crate::label::{self, LabelSet, Stored};
 use crate::metric::{Metric, Sample};
 use crate::sharded::ShardedCounter;
+use crate::value::{CounterValue, GaugeValue};
 
 macro_rules! encode_single {
     ($($t:ty),*) => {$(
@@ -24,11 +26,11 @@ macro_rules! encode_single {
     )*};
 }
 
-encode_single!(Counter, Gauge, Histogram, ShardedCounter);
+encode_single!(Counter<u64>, Counter<f64>, Gauge<i64>, Gauge<f64>, Histogram, ShardedCounter);
 
 macro_rules! encode_callback {
-    ($($t:ty),*) => {$(
-        impl EncodeMetric for $t {
+    ($($t:ident: $bound:ident),*) => {$(
+        impl<V: $bound> EncodeMetric for $t<V> {
             /// Nothing is written while the metric has no value.
             fn encode(&self, encoder: &mut MetricEncoder<'_, '_>) -> io::Result<()> {
                 match self.sample() {
@@ -40,7 +42,19 @@ macro_rules! encode_callback {
     )*};
 }
 
-encode_callback!(CounterFn, GaugeFn);
+encode_callback!(CounterFn: CounterValue, GaugeFn: GaugeValue);
+
+impl<L: LabelSet> EncodeMetric for Info<L> {
+    /// One series of value 1 under the label values, once they are set.
+    fn encode(&self, encoder: &mut MetricEncoder<'_, '_>) -> io::Result<()> {
+        match self.packed() {
+            Some(packed) => label::with_values::<L, _>(&packed, |values| {
+                encoder.series(values, Sample::Info)
+            }),
+            None => Ok(()),
+        }
+    }
+}
 
 impl<M: Metric, L: LabelSet> EncodeMetric for Family<M, L> {
     /// Through a loop over the sorted series compiled for this family's label and metric types.
@@ -72,14 +86,14 @@ impl<M: Metric, L: LabelSet> SortedSeries for Family<M, L> {
 /// Receives each metric of a group in turn.
 pub trait Visitor<'a> {
     /// Called once per metric, with its descriptor and the field itself.
-    fn visit_metric(&mut self, descriptor: &'static Descriptor, metric: &'a dyn EncodeMetric);
+    fn visit_metric(&mut self, descriptor: &'a Descriptor, metric: &'a dyn EncodeMetric);
 }
 
 impl<'a, F> Visitor<'a> for F
 where
-    F: FnMut(&'static Descriptor, &'a dyn EncodeMetric),
+    F: FnMut(&'a Descriptor, &'a dyn EncodeMetric),
 {
-    fn visit_metric(&mut self, descriptor: &'static Descriptor, metric: &'a dyn EncodeMetric) {
+    fn visit_metric(&mut self, descriptor: &'a Descriptor, metric: &'a dyn EncodeMetric) {
         self(descriptor, metric)
     }
 }
@@ -99,8 +113,20 @@ pub trait MetricGroup: Send + Sync + 'static {
 pub(crate) fn collect<'a>(groups: impl IntoIterator<Item = &'a dyn MetricGroup>) -> Sorted<'a> {
     let mut out: Sorted<'a> = Vec::new();
     for group in groups {
-        group.visit(&mut |d: &'static Descriptor, m: &'a dyn EncodeMetric| out.push((d, m)));
+        group.visit(&mut |d: &'a Descriptor, m: &'a dyn EncodeMetric| out.push((d, m)));
     }
-    out.sort_unstable_by_key(|(d, _)| d.name());
+    out.sort_unstable_by(|(a, _), (b, _)| a.name().cmp(b.name()));
     out
+}
+
+/// A metric registered at run time by name: a group of one, owning its descriptor.
+pub(crate) struct Named<M> {
+    pub(crate) descriptor: Descriptor,
+    pub(crate) metric: std::sync::Arc<M>,
+}
+
+impl<M: EncodeMetric + 'static> MetricGroup for Named<M> {
+    fn visit<'a>(&'a self, visitor: &mut dyn Visitor<'a>) {
+        visitor.visit_metric(&self.descriptor, &*self.metric);
+    }
 }

@@ -3,6 +3,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use std::time::Instant;
+
+use crate::atomic_f64::add_f64;
 use crate::error::BucketsError;
 
 /// The default upper bounds, in seconds, as used by the Prometheus client libraries.
@@ -123,19 +126,46 @@ impl Histogram {
             bounds.partition_point(|&b| b < v)
         };
         self.counts[i].fetch_add(1, Ordering::Relaxed);
-        let mut current = self.sum.load(Ordering::Relaxed);
-        loop {
-            let next = (f64::from_bits(current) + v).to_bits();
-            match self.sum.compare_exchange_weak(
-                current,
-                next,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => break,
-                Err(actual) => current = actual,
-            }
+        add_f64(&self.sum, v);
+    }
+
+    /// Starts a timer that records the seconds it ran for when it is dropped, or at
+    /// [`HistogramTimer::stop`]; [`HistogramTimer::discard`] records nothing.
+    ///
+    /// ```
+    /// # use meterstick_core::Histogram;
+    /// let latency = Histogram::default();
+    /// {
+    ///     let _timer = latency.start_timer();
+    ///     // the work being timed
+    /// }
+    /// assert_eq!(latency.count(), 1);
+    /// let seconds = latency.start_timer().stop();
+    /// assert!(seconds >= 0.0);
+    /// latency.start_timer().discard();
+    /// assert_eq!(latency.count(), 2);
+    /// ```
+    #[must_use = "the timer records when it is dropped: dropped at once, it records about zero"]
+    pub fn start_timer(&self) -> HistogramTimer<'_> {
+        HistogramTimer {
+            histogram: self,
+            start: Instant::now(),
+            recording: true,
         }
+    }
+
+    /// Runs `f`, records how many seconds it took, and returns its value. A panic in `f` is
+    /// recorded too, as it unwinds.
+    ///
+    /// ```
+    /// # use meterstick_core::Histogram;
+    /// let latency = Histogram::default();
+    /// let answer = latency.time(|| 6 * 7);
+    /// assert_eq!((answer, latency.count()), (42, 1));
+    /// ```
+    pub fn time<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _timer = self.start_timer();
+        f()
     }
 
     /// The buckets this histogram counts into.
@@ -169,5 +199,45 @@ impl Histogram {
 impl Default for Histogram {
     fn default() -> Self {
         Histogram::new(Buckets::default())
+    }
+}
+
+/// A running timer of a [`Histogram`], from [`Histogram::start_timer`]: records the seconds
+/// elapsed when dropped, unless it was stopped or discarded.
+#[derive(Debug)]
+pub struct HistogramTimer<'a> {
+    histogram: &'a Histogram,
+    start: Instant,
+    recording: bool,
+}
+
+impl HistogramTimer<'_> {
+    /// Records the seconds elapsed since the timer started, and returns them.
+    pub fn stop(mut self) -> f64 {
+        self.record()
+    }
+
+    /// Stops the timer without recording anything.
+    pub fn discard(mut self) {
+        self.recording = false;
+    }
+
+    /// The seconds elapsed so far, without stopping.
+    pub fn elapsed(&self) -> f64 {
+        self.start.elapsed().as_secs_f64()
+    }
+
+    fn record(&mut self) -> f64 {
+        let seconds = self.elapsed();
+        if std::mem::take(&mut self.recording) {
+            self.histogram.observe(seconds);
+        }
+        seconds
+    }
+}
+
+impl Drop for HistogramTimer<'_> {
+    fn drop(&mut self) {
+        self.record();
     }
 }

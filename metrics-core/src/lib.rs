@@ -8,6 +8,7 @@
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
+mod atomic_f64;
 mod cache;
 mod callback;
 mod counter;
@@ -20,47 +21,46 @@ mod gauge;
 mod global;
 mod group;
 mod histogram;
+mod info;
 mod label;
 mod metric;
 mod registry;
+mod rules;
+mod sample;
 mod sharded;
 mod shared;
 mod sorted;
+mod value;
 
 pub use callback::{CounterFn, GaugeFn};
 pub use counter::Counter;
-pub use descriptor::Descriptor;
+pub use descriptor::{Descriptor, LabelKeys};
 pub use encode::openmetrics::CONTENT_TYPE as OPENMETRICS_CONTENT_TYPE;
 pub use encode::prometheus::CONTENT_TYPE as PROMETHEUS_CONTENT_TYPE;
 pub use encode::{EncodeMetric, Format, JSON_CONTENT_TYPE, MetricEncoder};
-pub use error::{BucketsError, RegistryError};
+pub use error::{BucketsError, LabelKeyProblem, RegistryError};
 pub use family::{Family, Series};
 pub use gauge::Gauge;
 pub use global::Global;
 pub use group::{MetricGroup, Visitor};
-pub use histogram::{Buckets, DEFAULT_BUCKETS, Histogram};
+pub use histogram::{Buckets, DEFAULT_BUCKETS, Histogram, HistogramTimer};
+pub use info::Info;
 pub use label::{LabelSet, MAX_LABELS, OVERFLOW_LABEL_VALUE};
-pub use metric::{Metric, MetricKind, Sample};
-pub use registry::{OVERFLOW_METRIC_NAME, Registry};
+pub use metric::{Metric, MetricKind};
+pub use sample::Sample;
+pub use registry::{OVERFLOW_METRIC_NAME, Registry, Scrape};
 pub use sharded::ShardedCounter;
+pub use value::{CounterValue, GaugeValue};
 
 /// Used by generated code, not API: may change in any release.
 #[doc(hidden)]
 pub mod __private {
     use crate::{
-        Buckets, Counter, EncodeMetric, Family, Gauge, Histogram, LabelSet, Metric, MetricGroup,
-        MetricKind, encode, group,
+        Buckets, Counter, CounterValue, EncodeMetric, Family, Gauge, GaugeValue, Histogram,
+        LabelSet, Metric, MetricGroup, MetricKind, encode, group,
     };
 
     pub use serde;
-
-    /// The escaped pieces of every output format for a metric, as a registered descriptor
-    /// writes them: the JSON member head, then the `# HELP`/`# TYPE` lines of the Prometheus
-    /// text format and of OpenMetrics, then the OpenMetrics family name.
-    pub fn heads(name: &str, help: &str, kind: MetricKind) -> [String; 4] {
-        let h = crate::descriptor::Heads::new(name, help, kind);
-        [h.json, h.prometheus, h.openmetrics, h.openmetrics_name]
-    }
 
     /// Serializes one group as the `/metrics.json` document.
     pub fn serialize_group<S: serde::Serializer>(
@@ -73,7 +73,7 @@ pub mod __private {
     /// A field type that the derive accepts as a metric, with what it can check at compile time.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` is not a metric type",
-        label = "a metric field must be a `Counter`, `ShardedCounter`, `Gauge`, `Histogram`, `Family<...>`, `GaugeFn` or `CounterFn`",
+        label = "a metric field must be a `Counter`, `ShardedCounter`, `Gauge`, `Histogram`, `Info<...>`, `Family<...>`, `GaugeFn` or `CounterFn`",
         note = "for a nested struct of metrics use `#[metric(flatten)]`; for other data, `#[metric(skip)]`"
     )]
     pub trait MetricField: EncodeMetric {
@@ -91,16 +91,28 @@ pub mod __private {
             }
         )*};
     }
-    single!(Counter, Gauge, Histogram, crate::ShardedCounter);
+    single!(
+        Counter<u64>,
+        Counter<f64>,
+        Gauge<i64>,
+        Gauge<f64>,
+        Histogram,
+        crate::ShardedCounter
+    );
 
-    impl MetricField for crate::GaugeFn {
+    impl<V: GaugeValue> MetricField for crate::GaugeFn<V> {
         const KIND: MetricKind = MetricKind::Gauge;
         const ARITY: usize = 0;
     }
 
-    impl MetricField for crate::CounterFn {
+    impl<V: CounterValue> MetricField for crate::CounterFn<V> {
         const KIND: MetricKind = MetricKind::Counter;
         const ARITY: usize = 0;
+    }
+
+    impl<L: LabelSet> MetricField for crate::Info<L> {
+        const KIND: MetricKind = MetricKind::Info;
+        const ARITY: usize = L::ARITY;
     }
 
     /// A family field configured by `#[metric(prune, max_series = N)]`.
@@ -133,16 +145,16 @@ pub mod __private {
         fn from_fn(f: impl Fn() -> Self::Value + Send + Sync + 'static) -> Self;
     }
 
-    impl CallbackField for crate::GaugeFn {
-        type Value = i64;
-        fn from_fn(f: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+    impl<V: GaugeValue> CallbackField for crate::GaugeFn<V> {
+        type Value = V;
+        fn from_fn(f: impl Fn() -> V + Send + Sync + 'static) -> Self {
             crate::GaugeFn::with_fn(f)
         }
     }
 
-    impl CallbackField for crate::CounterFn {
-        type Value = u64;
-        fn from_fn(f: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+    impl<V: CounterValue> CallbackField for crate::CounterFn<V> {
+        type Value = V;
+        fn from_fn(f: impl Fn() -> V + Send + Sync + 'static) -> Self {
             crate::CounterFn::with_fn(f)
         }
     }

@@ -7,6 +7,9 @@ use crate::counter::Counter;
 use crate::gauge::Gauge;
 use crate::histogram::{Buckets, Histogram};
 use crate::sharded::ShardedCounter;
+use crate::value::{CounterValue, GaugeValue};
+
+pub use crate::sample::Sample;
 
 pub(crate) use crate::shared::Shared;
 
@@ -19,15 +22,19 @@ pub enum MetricKind {
     Gauge,
     /// A distribution of observations in buckets (`Histogram`).
     Histogram,
+    /// Facts about the process or its build as the labels of one series of value 1 (`Info`).
+    Info,
 }
 
 impl MetricKind {
-    /// The lower-case name used by every output format: `counter`, `gauge` or `histogram`.
+    /// The lower-case name used by the output formats: `counter`, `gauge`, `histogram` or
+    /// `info` (which the Prometheus text format writes as `gauge`).
     pub const fn as_str(self) -> &'static str {
         match self {
             MetricKind::Counter => "counter",
             MetricKind::Gauge => "gauge",
             MetricKind::Histogram => "histogram",
+            MetricKind::Info => "info",
         }
     }
 }
@@ -53,6 +60,13 @@ pub trait Metric: sealed::Cached + Send + Sync + 'static {
 
     /// Reads the current value for an encoder.
     fn sample(&self) -> Sample<'_>;
+
+    /// The bucket bounds in `options`, for a histogram.
+    #[doc(hidden)]
+    fn declared_buckets(options: &Self::Options) -> Option<&[f64]> {
+        let _ = options;
+        None
+    }
 }
 
 pub(crate) mod sealed {
@@ -82,48 +96,33 @@ macro_rules! thread_table {
     };
 }
 
-/// The current value of one series, as an encoder sees it.
-#[derive(Clone, Copy, Debug)]
-pub enum Sample<'a> {
-    /// A counter's total.
-    Counter(u64),
-    /// A gauge's value.
-    Gauge(i64),
-    /// A histogram, read by the encoder with [`Histogram::load_cumulative`].
-    Histogram(&'a Histogram),
+/// Makes a counter or gauge of each value type a [`Metric`] with its own per-thread table.
+macro_rules! value_metric {
+    ($($t:ty => $kind:ident, $value:ident),*) => {$(
+        impl Metric for $t {
+            type Options = ();
+            const KIND: MetricKind = MetricKind::$kind;
+
+            fn with_options(_: &()) -> Self {
+                <$t>::new()
+            }
+
+            #[inline]
+            fn sample(&self) -> Sample<'_> {
+                $value::sample(self.get())
+            }
+        }
+
+        thread_table!($t);
+    )*};
 }
 
-impl Metric for Counter {
-    type Options = ();
-    const KIND: MetricKind = MetricKind::Counter;
-
-    fn with_options(_: &()) -> Self {
-        Counter::new()
-    }
-
-    #[inline]
-    fn sample(&self) -> Sample<'_> {
-        Sample::Counter(self.get())
-    }
-}
-
-thread_table!(Counter);
-
-impl Metric for Gauge {
-    type Options = ();
-    const KIND: MetricKind = MetricKind::Gauge;
-
-    fn with_options(_: &()) -> Self {
-        Gauge::new()
-    }
-
-    #[inline]
-    fn sample(&self) -> Sample<'_> {
-        Sample::Gauge(self.get())
-    }
-}
-
-thread_table!(Gauge);
+value_metric!(
+    Counter<u64> => Counter, CounterValue,
+    Counter<f64> => Counter, CounterValue,
+    Gauge<i64> => Gauge, GaugeValue,
+    Gauge<f64> => Gauge, GaugeValue
+);
 
 impl Metric for ShardedCounter {
     type Options = ();
@@ -150,6 +149,10 @@ impl Metric for Histogram {
 
     fn sample(&self) -> Sample<'_> {
         Sample::Histogram(self)
+    }
+
+    fn declared_buckets(buckets: &Buckets) -> Option<&[f64]> {
+        Some(buckets.bounds())
     }
 }
 

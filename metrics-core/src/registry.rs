@@ -6,11 +6,19 @@ use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use serde::{Serialize, Serializer};
 
+use crate::callback::{CounterFn, GaugeFn};
+use crate::counter::Counter;
 use crate::descriptor::Descriptor;
-use crate::encode::{EncodeMetric, Format, MetricEncoder, Out, json, markdown};
-use crate::error::RegistryError;
-use crate::group::{self, MetricGroup};
-use crate::metric::{MetricKind, Sample};
+use crate::encode::{Context, EncodeMetric, Format, MetricEncoder, Out, json, markdown};
+use crate::error::{LabelKeyProblem, RegistryError};
+use crate::escape::write_label_value;
+use crate::family::Family;
+use crate::gauge::Gauge;
+use crate::group::{self, MetricGroup, Named};
+use crate::histogram::{Buckets, Histogram};
+use crate::label::LabelSet;
+use crate::metric::{Metric, MetricKind, Sample};
+use crate::rules;
 
 /// The set of metric groups that a process exports.
 ///
@@ -22,19 +30,127 @@ use crate::metric::{MetricKind, Sample};
 #[derive(Default)]
 pub struct Registry {
     inner: RwLock<Inner>,
+    /// The constant labels as the text formats write them: `k="v",...`, escaped.
+    constant_labels: String,
+    /// The keys of the constant labels.
+    constant_keys: Vec<String>,
 }
 
 #[derive(Default)]
 struct Inner {
-    groups: Vec<Arc<dyn MetricGroup>>,
-    names: HashSet<&'static str>,
+    groups: Vec<Entry>,
+    /// Every name taken: each metric's name, and its sample name where that differs (a
+    /// counter's with `_total`, an info metric's with `_info`), so that no two metrics meet
+    /// under one name in any format.
+    names: HashSet<Box<str>>,
     default_max_series: Option<usize>,
+}
+
+struct Entry {
+    group: Arc<dyn MetricGroup>,
+    /// The name of a metric registered by name, which [`Registry::unregister`] removes.
+    named: Option<Box<str>>,
+}
+
+/// What an export adds to the metrics or leaves out: a prefix to every name, as KumoMTA's
+/// `GET /metrics?prefix=P` has it, and a filter on the names.
+///
+/// ```
+/// # use meterstick_core::{Format, Registry, Scrape};
+/// let registry = Registry::new();
+/// let queued = registry.gauge("queued", "messages waiting").unwrap();
+/// queued.set(3);
+/// let scrape = Scrape::new().prefix("kumo_").unwrap();
+/// let mut out = Vec::new();
+/// registry.write_format(Format::Prometheus, scrape, &mut out).unwrap();
+/// assert!(String::from_utf8(out).unwrap().ends_with("kumo_queued 3\n"));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Scrape<'a> {
+    prefix: &'a str,
+    filter: &'a str,
+}
+
+impl<'a> Scrape<'a> {
+    /// Every metric, under its own name.
+    pub const fn new() -> Self {
+        Scrape {
+            prefix: "",
+            filter: "",
+        }
+    }
+
+    /// Prepends `prefix` to every metric name, in every format. Fails unless the prefix keeps
+    /// names valid: ASCII letters, digits, `_` and `:`, not starting with a digit.
+    pub fn prefix(self, prefix: &'a str) -> Result<Self, RegistryError> {
+        if rules::is_name_prefix(prefix) {
+            Ok(Scrape { prefix, ..self })
+        } else {
+            Err(RegistryError::InvalidPrefix {
+                prefix: prefix.into(),
+            })
+        }
+    }
+
+    /// Keeps only the metrics whose registered name (before any [`Scrape::prefix`]) starts with
+    /// `filter`.
+    pub fn filter(self, filter: &'a str) -> Self {
+        Scrape { filter, ..self }
+    }
 }
 
 impl Registry {
     /// Creates an empty registry.
     pub fn new() -> Self {
         Registry::default()
+    }
+
+    /// Creates an empty registry whose text formats write these constant labels on every
+    /// series, before the metric's own: the `instance` or `region` that sets this process apart
+    /// from others that export the same metrics.
+    ///
+    /// Keys follow the rules of label keys (and may not be `metric`, the key of the built-in
+    /// `meterstick_series_overflow_total`); values may be anything. A metric that declares one
+    /// of these keys itself is refused at registration. `/metrics.json` does not show them: the
+    /// document has no place for labels shared by every metric, and a reader of it knows which
+    /// process it asked.
+    ///
+    /// ```
+    /// # use meterstick_core::Registry;
+    /// let registry = Registry::with_labels([("instance", "mx1")]).unwrap();
+    /// registry.counter("sent", "messages sent").unwrap().inc();
+    /// assert!(registry.to_prometheus().ends_with("sent_total{instance=\"mx1\"} 1\n"));
+    /// ```
+    pub fn with_labels<I, K, V>(labels: I) -> Result<Registry, RegistryError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: AsRef<str>,
+    {
+        let mut registry = Registry::new();
+        let mut rendered = Vec::new();
+        for (key, value) in labels {
+            let key: String = key.into();
+            if key == OVERFLOW_LABEL_KEY {
+                return Err(RegistryError::InvalidLabelKey {
+                    name: String::new(),
+                    key,
+                    problem: LabelKeyProblem::Overflow,
+                });
+            }
+            if !rendered.is_empty() {
+                rendered.push(b',');
+            }
+            rendered.extend_from_slice(key.as_bytes());
+            rendered.extend_from_slice(b"=\"");
+            // Writing into a `Vec` cannot fail.
+            let _ = write_label_value(&mut rendered, value.as_ref().as_bytes());
+            rendered.push(b'"');
+            registry.constant_keys.push(key);
+        }
+        rules::check_label_keys("", registry.constant_keys.iter().map(String::as_str))?;
+        registry.constant_labels = into_string(rendered);
+        Ok(registry)
     }
 
     /// The process-wide registry, created empty on first use.
@@ -45,9 +161,11 @@ impl Registry {
 
     /// Adds a group of metrics and returns it, shared, for the program to update.
     ///
-    /// Fails, registering nothing, if any of its metric names is already registered, appears
-    /// twice in the group (through `#[metric(flatten)]`), or starts with `meterstick_`, which is
-    /// kept for the registry's own metrics (see [`OVERFLOW_METRIC_NAME`]).
+    /// Fails, registering nothing, if any of its metric names is already registered (a
+    /// counter's name with `_total` counts too), appears twice in the group (through
+    /// `#[metric(flatten)]`), or starts with `meterstick_`, which is kept for the registry's own
+    /// metrics (see [`OVERFLOW_METRIC_NAME`]); or if a metric declares a label key that the
+    /// registry adds as a constant label ([`Registry::with_labels`]).
     pub fn register<T: MetricGroup>(&self, group: T) -> Result<Arc<T>, RegistryError> {
         let group = Arc::new(group);
         self.register_arc(Arc::clone(&group))?;
@@ -56,33 +174,238 @@ impl Registry {
 
     /// Adds a group that is already shared.
     pub fn register_arc<T: MetricGroup>(&self, group: Arc<T>) -> Result<(), RegistryError> {
+        self.add(group, None)
+    }
+
+    fn add(&self, group: Arc<dyn MetricGroup>, named: Option<Box<str>>) -> Result<(), RegistryError> {
         let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
-        let mut descriptors = Vec::new();
-        group.visit(&mut |d: &'static Descriptor, _: &dyn EncodeMetric| descriptors.push(d));
-        let mut fresh = HashSet::with_capacity(descriptors.len());
-        for descriptor in &descriptors {
+        let descriptors = group::collect([&*group]);
+        let mut fresh: HashSet<&str> = HashSet::with_capacity(2 * descriptors.len());
+        for (descriptor, _) in &descriptors {
             // The derive checked these at compile time; a hand-written group is checked here.
-            check_names(descriptor)?;
+            self.check(descriptor)?;
             let name = descriptor.name();
             if name.starts_with(RESERVED_PREFIX) {
-                return Err(RegistryError::ReservedName { name });
+                return Err(RegistryError::ReservedName { name: name.into() });
             }
-            if inner.names.contains(name) || !fresh.insert(name) {
-                return Err(RegistryError::DuplicateName { name });
+            let sample_name = descriptor.sample_name();
+            let claims = [Some(name), (sample_name != name).then_some(sample_name)];
+            for taken in claims.into_iter().flatten() {
+                if inner.names.contains(taken) || !fresh.insert(taken) {
+                    return Err(RegistryError::DuplicateName { name: taken.into() });
+                }
             }
         }
-        inner.names.extend(fresh);
-        // Formatted now, so that no scrape formats them.
-        descriptors.iter().for_each(|d| {
-            d.heads();
-        });
+        inner.names.extend(fresh.into_iter().map(Box::from));
+        drop(descriptors);
         if let Some(max) = inner.default_max_series {
-            group.visit(&mut |_: &'static Descriptor, m: &dyn EncodeMetric| {
-                m.default_max_series(max)
+            group.visit(&mut |_: &Descriptor, m: &dyn EncodeMetric| m.default_max_series(max));
+        }
+        inner.groups.push(Entry { group, named });
+        Ok(())
+    }
+
+    /// Checks a descriptor with the derive's rules, and against the constant labels.
+    fn check(&self, d: &Descriptor) -> Result<(), RegistryError> {
+        let name = d.name();
+        rules::check_name(name)?;
+        rules::check_help(name, d.help())?;
+        rules::check_label_keys(name, d.label_keys().iter())?;
+        if let Some(unit) = d.unit() {
+            rules::check_unit(name, d.kind(), unit)?;
+        }
+        if let Some(key) = d
+            .label_keys()
+            .iter()
+            .find(|k| self.constant_keys.iter().any(|c| c == k))
+        {
+            return Err(RegistryError::ConstantLabel {
+                name: name.into(),
+                key: key.into(),
             });
         }
-        inner.groups.push(group);
         Ok(())
+    }
+
+    /// Registers one metric by name: `descriptor` was made from what the caller gave.
+    fn add_named<M: EncodeMetric + 'static>(
+        &self,
+        descriptor: Descriptor,
+        metric: M,
+    ) -> Result<Arc<M>, RegistryError> {
+        let metric = Arc::new(metric);
+        let named: Box<str> = descriptor.name().into();
+        let group = Named {
+            descriptor,
+            metric: Arc::clone(&metric),
+        };
+        self.add(Arc::new(group), Some(named))?;
+        Ok(metric)
+    }
+
+    /// Registers a counter named at run time (a plugin's, a script's), held to the derive's
+    /// rules: a valid name not yet taken, help text. [`Registry::unregister`] removes it.
+    ///
+    /// ```
+    /// # use meterstick_core::Registry;
+    /// let registry = Registry::new();
+    /// let plugin = "spam_filter";
+    /// let calls = registry.counter(&format!("{plugin}_calls"), "calls of the plugin")?;
+    /// calls.inc();
+    /// assert!(registry.to_prometheus().contains("spam_filter_calls_total 1\n"));
+    /// assert!(registry.counter("spam filter", "calls").is_err());
+    /// # Ok::<(), meterstick_core::RegistryError>(())
+    /// ```
+    pub fn counter(&self, name: &str, help: &str) -> Result<Arc<Counter>, RegistryError> {
+        self.named(name, help, MetricKind::Counter, &[], None, Counter::new())
+    }
+
+    /// As [`Registry::counter`], for a counter of `f64` (seconds, say).
+    pub fn counter_f64(&self, name: &str, help: &str) -> Result<Arc<Counter<f64>>, RegistryError> {
+        self.named(name, help, MetricKind::Counter, &[], None, Counter::new())
+    }
+
+    /// As [`Registry::counter`], for a gauge.
+    pub fn gauge(&self, name: &str, help: &str) -> Result<Arc<Gauge>, RegistryError> {
+        self.named(name, help, MetricKind::Gauge, &[], None, Gauge::new())
+    }
+
+    /// As [`Registry::counter`], for a gauge of `f64`.
+    pub fn gauge_f64(&self, name: &str, help: &str) -> Result<Arc<Gauge<f64>>, RegistryError> {
+        self.named(name, help, MetricKind::Gauge, &[], None, Gauge::new())
+    }
+
+    /// As [`Registry::counter`], for a gauge whose value `f` gives at export time.
+    pub fn gauge_fn<V: crate::GaugeValue>(
+        &self,
+        name: &str,
+        help: &str,
+        f: impl Fn() -> V + Send + Sync + 'static,
+    ) -> Result<Arc<GaugeFn<V>>, RegistryError> {
+        self.named(name, help, MetricKind::Gauge, &[], None, GaugeFn::with_fn(f))
+    }
+
+    /// As [`Registry::counter`], for a counter whose total `f` gives at export time.
+    pub fn counter_fn<V: crate::CounterValue>(
+        &self,
+        name: &str,
+        help: &str,
+        f: impl Fn() -> V + Send + Sync + 'static,
+    ) -> Result<Arc<CounterFn<V>>, RegistryError> {
+        self.named(name, help, MetricKind::Counter, &[], None, CounterFn::with_fn(f))
+    }
+
+    /// As [`Registry::counter`], for a histogram with these buckets.
+    pub fn histogram(
+        &self,
+        name: &str,
+        help: &str,
+        buckets: Buckets,
+    ) -> Result<Arc<Histogram>, RegistryError> {
+        let bounds = buckets.bounds().to_vec();
+        self.named(name, help, MetricKind::Histogram, &[], Some(bounds), Histogram::new(buckets))
+    }
+
+    /// Registers a family named at run time, with its label keys, one per value of `L`.
+    /// Lookups on it are those of a family declared with the derive: the same type, the same
+    /// code.
+    ///
+    /// ```
+    /// # use meterstick_core::{Counter, Registry};
+    /// let registry = Registry::new();
+    /// let hits = registry.family::<Counter, (String, String)>(
+    ///     "cache_hits",
+    ///     "cache hits per cache and tier",
+    ///     &["cache", "tier"],
+    /// )?;
+    /// hits.inc(("dns", "memory"));
+    /// assert_eq!(hits.get(("dns", "memory")), Some(1));
+    /// # Ok::<(), meterstick_core::RegistryError>(())
+    /// ```
+    pub fn family<M, L>(
+        &self,
+        name: &str,
+        help: &str,
+        keys: &[&str],
+    ) -> Result<Arc<Family<M, L>>, RegistryError>
+    where
+        M: Metric,
+        M::Options: Default,
+        L: LabelSet,
+        Family<M, L>: EncodeMetric,
+    {
+        self.family_with(name, help, keys, M::Options::default())
+    }
+
+    /// As [`Registry::family`], with the options every series is built from: a histogram
+    /// family's buckets.
+    pub fn family_with<M, L>(
+        &self,
+        name: &str,
+        help: &str,
+        keys: &[&str],
+        options: M::Options,
+    ) -> Result<Arc<Family<M, L>>, RegistryError>
+    where
+        M: Metric,
+        L: LabelSet,
+        Family<M, L>: EncodeMetric,
+    {
+        if keys.len() != L::ARITY {
+            rules::check_name(name)?;
+            return Err(RegistryError::LabelArity {
+                name: name.into(),
+                given: keys.len(),
+                arity: L::ARITY,
+                label_type: std::any::type_name::<L>(),
+            });
+        }
+        let buckets = M::declared_buckets(&options).map(<[f64]>::to_vec);
+        let family = Family::<M, L>::with_options(options);
+        self.named(name, help, M::KIND, keys, buckets, family)
+    }
+
+    fn named<M: EncodeMetric + 'static>(
+        &self,
+        name: &str,
+        help: &str,
+        kind: MetricKind,
+        keys: &[&str],
+        buckets: Option<Vec<f64>>,
+        metric: M,
+    ) -> Result<Arc<M>, RegistryError> {
+        let descriptor = Descriptor::owned(
+            name.into(),
+            help.into(),
+            kind,
+            keys.iter().map(|k| (*k).to_owned()).collect(),
+            buckets,
+        );
+        self.add_named(descriptor, metric)
+    }
+
+    /// Removes a metric registered by name ([`Registry::counter`] and the others), so that it
+    /// is no longer exported and its name is free again. Returns whether there was one; the
+    /// metrics of a group registered with [`Registry::register`] are not removed one by one.
+    /// Handles to the metric keep working, unexported.
+    pub fn unregister(&self, name: &str) -> bool {
+        let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
+        let Some(at) = inner
+            .groups
+            .iter()
+            .position(|e| e.named.as_deref() == Some(name))
+        else {
+            return false;
+        };
+        let entry = inner.groups.swap_remove(at);
+        entry.group.visit(&mut |d: &Descriptor, _: &dyn EncodeMetric| {
+            inner.names.remove(d.name());
+            inner.names.remove(d.sample_name());
+        });
+        drop(inner);
+        // The metric (unless the caller holds it) is dropped after the lock is let go.
+        drop(entry);
+        true
     }
 
     /// Limits every family without a `max_series` of its own to `max` series, in the groups
@@ -90,17 +413,17 @@ impl Registry {
     pub fn set_default_max_series(&self, max: usize) {
         let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
         inner.default_max_series = Some(max);
-        for group in &inner.groups {
-            group.visit(&mut |_: &'static Descriptor, m: &dyn EncodeMetric| {
-                m.default_max_series(max)
-            });
+        for entry in &inner.groups {
+            entry
+                .group
+                .visit(&mut |_: &Descriptor, m: &dyn EncodeMetric| m.default_max_series(max));
         }
     }
 
-    /// The descriptor of every exported metric, sorted by name: name, kind, help, label keys
-    /// and buckets.
-    pub fn describe(&self) -> Vec<&'static Descriptor> {
-        self.with_sorted("", |m| m.iter().map(|(d, _)| *d).collect())
+    /// The descriptor of every exported metric, sorted by name: name, kind, help, label keys,
+    /// buckets and unit.
+    pub fn describe(&self) -> Vec<Descriptor> {
+        self.with_sorted("", |m| m.iter().map(|(d, _)| (*d).clone()).collect())
     }
 
     /// A Markdown reference page listing every metric: name, type, label keys, buckets and
@@ -115,13 +438,15 @@ impl Registry {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .groups
-            .clone()
+            .iter()
+            .map(|e| Arc::clone(&e.group))
+            .collect()
     }
 
-    /// Calls `f` with the metrics of every group whose name starts with `prefix`, sorted by name.
-    /// The built-in `meterstick_series_overflow_total` is among them while any family has a
-    /// limit.
-    fn with_sorted<R>(&self, prefix: &str, f: impl FnOnce(&crate::encode::Sorted<'_>) -> R) -> R {
+    /// Calls `f` with the metrics of every group whose name starts with `filter`, sorted by
+    /// name. The built-in `meterstick_series_overflow_total` is among them while any family has
+    /// a limit.
+    fn with_sorted<R>(&self, filter: &str, f: impl FnOnce(&crate::encode::Sorted<'_>) -> R) -> R {
         let groups = self.groups();
         let metrics = group::collect(groups.iter().map(|g| &**g));
         let overflow = OverflowCounts(
@@ -133,28 +458,32 @@ impl Registry {
         );
         let mut sorted = metrics.clone();
         if !overflow.0.is_empty() {
-            let descriptor: &'static Descriptor = &OVERFLOW_DESCRIPTOR;
+            let descriptor: &Descriptor = &OVERFLOW_DESCRIPTOR;
             let at = sorted.partition_point(|(d, _)| d.name() < descriptor.name());
             sorted.insert(at, (descriptor, &overflow));
         }
-        if !prefix.is_empty() {
-            sorted.retain(|(d, _)| d.name().starts_with(prefix));
+        if !filter.is_empty() {
+            sorted.retain(|(d, _)| d.name().starts_with(filter));
         }
         f(&sorted)
     }
 
-    /// Writes the metrics whose names start with `name_prefix` (all of them for `""`) in
-    /// `format` into `w`, buffered: what an HTTP endpoint streams.
-    pub fn write_format<W: Write>(
-        &self,
-        format: Format,
-        name_prefix: &str,
-        w: W,
-    ) -> io::Result<()> {
+    /// Writes the metrics in `format` into `w`, buffered, with what `scrape` adds or leaves
+    /// out: what an HTTP endpoint streams.
+    pub fn write_format<W: Write>(&self, format: Format, scrape: Scrape<'_>, w: W) -> io::Result<()> {
         let mut w = w;
         let mut out = Out::to_writer(&mut w);
-        self.with_sorted(name_prefix, |m| format.write(&mut out, m))?;
+        let context = self.context(scrape.prefix);
+        self.with_sorted(scrape.filter, |m| format.write(&mut out, m, &context))?;
         out.flush()
+    }
+
+    fn context<'a>(&'a self, prefix: &'a str) -> Context<'a> {
+        Context {
+            // Checked when the `Scrape` was made.
+            prefix,
+            constant_labels: &self.constant_labels,
+        }
     }
 
     /// Renders every metric in `format` into a `String`.
@@ -181,8 +510,9 @@ impl Registry {
     /// ```
     pub fn render_into(&self, format: Format, buf: &mut Vec<u8>) {
         let mut out = Out::to_vec(std::mem::take(buf));
+        let context = self.context("");
         // Writing into a `Vec` cannot fail.
-        let _ = self.with_sorted("", |m| format.write(&mut out, m));
+        let _ = self.with_sorted("", |m| format.write(&mut out, m, &context));
         *buf = out.into_vec();
     }
 
@@ -199,7 +529,7 @@ impl Registry {
 
     /// Writes the compact `/metrics.json` document into `w`, buffered.
     pub fn write_json<W: Write>(&self, w: W) -> io::Result<()> {
-        self.write_format(Format::Json, "", w)
+        self.write_format(Format::Json, Scrape::new(), w)
     }
 
     /// The Prometheus text exposition (format 0.0.4).
@@ -209,7 +539,7 @@ impl Registry {
 
     /// Writes the Prometheus text exposition into `w`, buffered.
     pub fn write_prometheus<W: Write>(&self, w: W) -> io::Result<()> {
-        self.write_format(Format::Prometheus, "", w)
+        self.write_format(Format::Prometheus, Scrape::new(), w)
     }
 
     /// The OpenMetrics 1.0 text exposition, `# EOF` included.
@@ -219,7 +549,7 @@ impl Registry {
 
     /// Writes the OpenMetrics 1.0 text exposition into `w`, buffered.
     pub fn write_openmetrics<W: Write>(&self, w: W) -> io::Result<()> {
-        self.write_format(Format::OpenMetrics, "", w)
+        self.write_format(Format::OpenMetrics, Scrape::new(), w)
     }
 }
 
@@ -250,36 +580,15 @@ static OVERFLOW_DESCRIPTOR: Descriptor = Descriptor::new(
     "lookups sent to the overflow series, per metric: new label values once the family was \
      full, and the reserved overflow values themselves",
     MetricKind::Counter,
-    &["metric"],
+    &[OVERFLOW_LABEL_KEY],
     None,
 );
 
-/// Whether a descriptor's name and label keys are valid in every format, with the derive's rules.
-fn check_names(d: &'static Descriptor) -> Result<(), RegistryError> {
-    let valid = |s: &str, colon: bool| {
-        let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || (colon && c == b':');
-        s.bytes()
-            .next()
-            .is_some_and(|c| !c.is_ascii_digit() && word(c))
-            && s.bytes().all(word)
-    };
-    if !valid(d.name(), true) {
-        return Err(RegistryError::InvalidName { name: d.name() });
-    }
-    let mut keys = HashSet::new();
-    for key in d.label_keys() {
-        if !valid(key, false) || key.starts_with("__") || *key == "le" || !keys.insert(key) {
-            return Err(RegistryError::InvalidLabelKey {
-                name: d.name(),
-                key,
-            });
-        }
-    }
-    Ok(())
-}
+/// The label key of the built-in overflow counter.
+const OVERFLOW_LABEL_KEY: &str = "metric";
 
 /// The overflow counts of the limited families, by metric name.
-struct OverflowCounts<'a>(Vec<(&'static str, &'a dyn EncodeMetric)>);
+struct OverflowCounts<'a>(Vec<(&'a str, &'a dyn EncodeMetric)>);
 
 impl EncodeMetric for OverflowCounts<'_> {
     fn encode(&self, encoder: &mut MetricEncoder<'_, '_>) -> io::Result<()> {
@@ -322,23 +631,28 @@ mod tests {
         for name in ["", "2xx", "a-b", "é"] {
             assert_eq!(
                 register(counter(name, &[])),
-                Err(RegistryError::InvalidName { name })
+                Err(RegistryError::InvalidName { name: name.into() })
             );
         }
-        for key in ["", "le", "__k", "a:b", "k k"] {
+        let problems = [
+            ("", LabelKeyProblem::Invalid),
+            ("le", LabelKeyProblem::Le),
+            ("__k", LabelKeyProblem::Reserved),
+            ("a:b", LabelKeyProblem::Invalid),
+            ("k k", LabelKeyProblem::Invalid),
+            ("x", LabelKeyProblem::Twice),
+        ];
+        for (key, problem) in problems {
             let keys: &'static [&'static str] = Box::leak(Box::new(["x", key]));
             assert_eq!(
                 register(counter("m", keys)),
-                Err(RegistryError::InvalidLabelKey { name: "m", key })
+                Err(RegistryError::InvalidLabelKey {
+                    name: "m".into(),
+                    key: key.into(),
+                    problem
+                })
             );
         }
-        assert_eq!(
-            register(counter("m", &["x", "x"])),
-            Err(RegistryError::InvalidLabelKey {
-                name: "m",
-                key: "x"
-            })
-        );
         let err = register(counter("a-b", &[])).unwrap_err().to_string();
         assert!(err.starts_with("`a-b` is not a valid metric name"), "{err}");
     }

@@ -128,6 +128,11 @@ impl Field<'_> {
         }
     }
 
+    /// Whether a counter keeps its exact name: `exact_name` on it or `exact_names` on the struct.
+    pub fn exact_name(&self, container: &Container) -> bool {
+        self.attrs.exact_name.is_some() || container.exact_names.is_some()
+    }
+
     /// The exported name, prefix included.
     pub fn final_name(&self, prefix: Option<&str>) -> String {
         let (name, _) = self.base_name();
@@ -189,14 +194,18 @@ impl Shape {
                 callback: Some(true),
             };
         }
-        if ident != "Family" {
-            return Shape::default();
-        }
         let mut types = args.into_iter();
-        let kind = types
-            .next()
-            .and_then(|m| last_segment(&m))
-            .and_then(|(i, _)| kind_named(&i));
+        let kind = if ident == "Family" {
+            types
+                .next()
+                .and_then(|m| last_segment(&m))
+                .and_then(|(i, _)| kind_named(&i))
+        } else if ident == "Info" {
+            // Labeled like a family: its label type is its first argument.
+            Some(Kind::Info)
+        } else {
+            return Shape::default();
+        };
         let (arity, label_type) = match types.next() {
             None => (Some(1), Some("String".to_owned())),
             Some(Type::Tuple(t)) => (

@@ -48,6 +48,7 @@ pub enum Kind {
     Counter,
     Gauge,
     Histogram,
+    Info,
 }
 
 impl Kind {
@@ -56,6 +57,7 @@ impl Kind {
             Kind::Counter => "counter",
             Kind::Gauge => "gauge",
             Kind::Histogram => "histogram",
+            Kind::Info => "info",
         }
     }
 
@@ -65,6 +67,7 @@ impl Kind {
             Kind::Counter => "Counter",
             Kind::Gauge => "Gauge",
             Kind::Histogram => "Histogram",
+            Kind::Info => "Info",
         }
     }
 }
@@ -75,10 +78,11 @@ pub struct Spanned<T> {
     pub span: Span,
 }
 
-/// `#[metrics(prefix = "...", crate = path)]`.
+/// `#[metrics(prefix = "...", exact_names, crate = path)]`.
 #[derive(Default)]
 pub struct Container {
     pub prefix: Option<LitStr>,
+    pub exact_names: Option<Span>,
     pub krate: Option<syn::Path>,
 }
 
@@ -90,6 +94,9 @@ impl Container {
                 if meta.path.is_ident("prefix") {
                     let value: LitStr = meta.value()?.parse()?;
                     set_once(cx, &meta, &mut out.prefix, value, "prefix");
+                } else if meta.path.is_ident("exact_names") {
+                    let span = meta.path.span();
+                    set_once(cx, &meta, &mut out.exact_names, span, "exact_names");
                 } else if meta.path.is_ident("crate") {
                     let input = meta.value()?;
                     let path = if input.peek(LitStr) {
@@ -100,7 +107,8 @@ impl Container {
                     set_once(cx, &meta, &mut out.krate, path, "crate");
                 } else {
                     return Err(meta.error(format!(
-                        "unknown key `{}` in `#[metrics(...)]`; expected `prefix` or `crate`",
+                        "unknown key `{}` in `#[metrics(...)]`; expected `prefix`, `exact_names` or \
+                         `crate`",
                         path_text(&meta.path)
                     )));
                 }
@@ -128,6 +136,8 @@ pub struct FieldAttrs {
     pub prune: Option<Span>,
     pub max_series: Option<syn::LitInt>,
     pub callback: Option<Expr>,
+    pub unit: Option<LitStr>,
+    pub exact_name: Option<Span>,
     /// The keys given, in order, for the rules that forbid combinations.
     pub keys: Vec<Spanned<&'static str>>,
 }
@@ -139,8 +149,9 @@ pub struct Bound {
     pub span: Span,
 }
 
-const FIELD_KEYS: &str = "`counter`, `gauge`, `histogram`, `help`, `name`, `label`, `labels`, \
-                          `buckets`, `prune`, `max_series`, `callback`, `flatten` or `skip`";
+const FIELD_KEYS: &str = "`counter`, `gauge`, `histogram`, `info`, `help`, `name`, `unit`, \
+                          `exact_name`, `label`, `labels`, `buckets`, `prune`, `max_series`, \
+                          `callback`, `flatten` or `skip`";
 
 impl FieldAttrs {
     pub fn from_attrs(cx: &Ctxt, attrs: &[Attribute]) -> Self {
@@ -158,7 +169,7 @@ impl FieldAttrs {
 
     fn parse_key(&mut self, cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
         let span = meta.path.span();
-        let key: &'static str = if let Some(kind) = [Kind::Counter, Kind::Gauge, Kind::Histogram]
+        let key: &'static str = if let Some(kind) = [Kind::Counter, Kind::Gauge, Kind::Histogram, Kind::Info]
             .into_iter()
             .find(|k| meta.path.is_ident(k.as_str()))
         {
@@ -182,6 +193,13 @@ impl FieldAttrs {
             let value: LitStr = meta.value()?.parse()?;
             set_once(cx, meta, &mut self.name, value, "name");
             "name"
+        } else if meta.path.is_ident("unit") {
+            let value: LitStr = meta.value()?.parse()?;
+            set_once(cx, meta, &mut self.unit, value, "unit");
+            "unit"
+        } else if meta.path.is_ident("exact_name") {
+            set_once(cx, meta, &mut self.exact_name, span, "exact_name");
+            "exact_name"
         } else if meta.path.is_ident("label") {
             let value: LitStr = meta.value()?.parse()?;
             let labels = Spanned {

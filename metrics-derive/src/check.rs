@@ -24,6 +24,8 @@ pub fn check(cx: &Ctxt, input: &Input<'_>) {
         check_buckets(cx, field, kind);
         check_family_keys(cx, field);
         check_callback(cx, field);
+        check_unit(cx, field, kind, input.prefix().as_deref());
+        check_exact_name(cx, field, kind);
     }
     check_duplicate_names(cx, input);
 }
@@ -51,8 +53,8 @@ fn check_role(cx: &Ctxt, field: &Field<'_>) {
             field.ty.span(),
             format!(
                 "cannot tell the metric kind of field `{}` from its type; add `#[metric(counter)]`, \
-                 `#[metric(gauge)]` or `#[metric(histogram)]`, `#[metric(flatten)]` for a nested \
-                 metrics struct, or `#[metric(skip)]`",
+                 `#[metric(gauge)]`, `#[metric(histogram)]` or `#[metric(info)]`, \
+                 `#[metric(flatten)]` for a nested metrics struct, or `#[metric(skip)]`",
                 field.ident
             ),
         );
@@ -312,4 +314,52 @@ fn is_label_key(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A unit is a word the name ends in (before `_total` for a counter); an info metric has none.
+fn check_unit(cx: &Ctxt, field: &Field<'_>, kind: Kind, prefix: Option<&str>) {
+    let Some(unit) = &field.attrs.unit else {
+        return;
+    };
+    let (name, unit_text) = (field.final_name(prefix), unit.value());
+    if kind == Kind::Info {
+        cx.error(unit.span(), "an info metric has no unit; leave `unit` out");
+        return;
+    }
+    if !is_label_key(&unit_text) {
+        cx.error(
+            unit.span(),
+            format!(
+                "`{unit_text}` is not a valid unit: use ASCII letters, digits and `_`, such as \
+                 `seconds` or `bytes`"
+            ),
+        );
+        return;
+    }
+    let base = match kind {
+        Kind::Counter => name.strip_suffix("_total").unwrap_or(&name),
+        _ => &name,
+    };
+    let ends = base
+        .strip_suffix(unit_text.as_str())
+        .is_some_and(|rest| rest.ends_with('_'));
+    if !ends {
+        cx.error(
+            unit.span(),
+            format!(
+                "metric name `{name}` must end in `_{unit_text}` (before `_total` for a \
+                 counter), the unit it declares; rename it or leave the unit out"
+            ),
+        );
+    }
+}
+
+/// `exact_name` keeps a counter's name: it means nothing on another kind.
+fn check_exact_name(cx: &Ctxt, field: &Field<'_>, kind: Kind) {
+    if let (Some(span), false) = (field.attrs.exact_name, kind == Kind::Counter) {
+        cx.error(
+            span,
+            "`exact_name` is only allowed on counters, whose names otherwise gain `_total`",
+        );
+    }
 }

@@ -53,7 +53,7 @@ fn expand(input: &Input<'_>) -> TokenStream {
                 let visit = quote_spanned! {field.ty.span()=> #krate::MetricGroup::visit };
                 Some(quote!(#visit(#access, #visitor);))
             }
-            Role::Metric(kind) => Some(expand_visit(&krate, field, kind, prefix.as_deref())),
+            Role::Metric(kind) => Some(expand_visit(&krate, input, field, kind, prefix.as_deref())),
         }
     });
 
@@ -151,6 +151,7 @@ fn expand_init(krate: &TokenStream, field: &Field<'_>) -> TokenStream {
 /// The descriptor of one metric field and the call that shows it to the visitor.
 fn expand_visit(
     krate: &TokenStream,
+    input: &Input<'_>,
     field: &Field<'_>,
     kind: Kind,
     prefix: Option<&str>,
@@ -171,6 +172,13 @@ fn expand_visit(
         }
         None => quote!(::core::option::Option::None),
     };
+    let mut options = TokenStream::new();
+    if let Some(unit) = &field.attrs.unit {
+        options.extend(quote!(.with_unit(#unit)));
+    }
+    if kind == Kind::Counter && field.exact_name(&input.attrs) {
+        options.extend(quote!(.with_exact_name()));
+    }
     let access = quote!(&self.#member);
     let as_metric = quote_spanned! {ty.span()=> #krate::__private::as_metric::<#ty> };
     let metric = quote!(#as_metric(#access));
@@ -182,7 +190,7 @@ fn expand_visit(
                 #krate::MetricKind::#variant,
                 &[#(#keys),*],
                 #buckets,
-            );
+            )#options;
             __visitor.visit_metric(&__DESCRIPTOR, #metric);
         }
     }

@@ -10,7 +10,8 @@
 //! |---|---|
 //! | `GET /metrics` | Prometheus text, or OpenMetrics when `Accept` prefers `application/openmetrics-text` |
 //! | `GET /metrics?format=openmetrics` (or `prometheus`) | that format, whatever `Accept` says |
-//! | `GET /metrics?prefix=kumo_` | only the families whose name starts with `kumo_` (also on `/metrics.json`) |
+//! | `GET /metrics?prefix=kumo_` | every metric name with `kumo_` in front, as in KumoMTA (also on `/metrics.json`); `400` for a prefix that would make names invalid |
+//! | `GET /metrics?filter=smtp_` | only the metrics whose name starts with `smtp_` (also on `/metrics.json`) |
 //! | `GET /metrics.json` | the `/metrics.json` document |
 //! | another path | `404 Not Found` |
 //! | another method | `405 Method Not Allowed` |
@@ -54,7 +55,7 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 
-use meterstick_core::{Format, Registry};
+use meterstick_core::{Format, Registry, Scrape};
 
 pub use crate::trusted::{TrustedHostError, TrustedHosts};
 
@@ -402,24 +403,32 @@ async fn metrics(
             );
         }
     };
-    stream(
-        endpoint,
-        format,
-        query.get("prefix").cloned().unwrap_or_default(),
-    )
-    .await
+    stream(endpoint, format, &query).await
 }
 
 async fn metrics_json(
     State(endpoint): State<Endpoint>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    stream(
-        endpoint,
-        Format::Json,
-        query.get("prefix").cloned().unwrap_or_default(),
-    )
-    .await
+    stream(endpoint, Format::Json, &query).await
+}
+
+/// What `?prefix=` and `?filter=` ask of an export, or the `400` answer to a prefix that would
+/// make names invalid.
+fn scrape_options(query: &HashMap<String, String>) -> Result<(String, String), Response> {
+    let prefix = query.get("prefix").cloned().unwrap_or_default();
+    let filter = query.get("filter").cloned().unwrap_or_default();
+    match Scrape::new().prefix(&prefix) {
+        Ok(_) => Ok((prefix, filter)),
+        Err(_) => Err(text(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "prefix {} would make invalid metric names; use ASCII letters, digits, `_` and \
+                 `:`, not starting with a digit\n",
+                quote_short(&prefix)
+            ),
+        )),
+    }
 }
 
 /// OpenMetrics when `Accept` gives it a quality above zero and no lower than plain text.
@@ -451,7 +460,11 @@ fn negotiate(accept: Option<&HeaderValue>) -> Format {
 
 /// A response whose body the registry writes, on a blocking thread, while it is sent; `503` if
 /// no slot among the scrapes in progress came free in time.
-async fn stream(endpoint: Endpoint, format: Format, prefix: String) -> Response {
+async fn stream(endpoint: Endpoint, format: Format, query: &HashMap<String, String>) -> Response {
+    let (prefix, filter) = match scrape_options(query) {
+        Ok(options) => options,
+        Err(response) => return response,
+    };
     let Some(slot) = endpoint.scrapes.admit(endpoint.write_timeout).await else {
         let mut response = text(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -476,8 +489,10 @@ async fn stream(endpoint: Endpoint, format: Format, prefix: String) -> Response 
     tokio::task::spawn_blocking(move || {
         let mut writer = writer;
         // An error here means the client went away or stopped reading; the body says so below.
+        // The prefix was checked above.
+        let scrape = Scrape::new().filter(&filter).prefix(&prefix).unwrap_or_default();
         if (**endpoint.registry)
-            .write_format(format, &prefix, &mut writer)
+            .write_format(format, scrape, &mut writer)
             .is_ok()
         {
             done.store(true, Ordering::Release);

@@ -10,31 +10,46 @@ use std::io::{self, Write};
 use serde::Serializer;
 use serde::ser::Error as _;
 
-use super::{Layout, MetricEncoder, Out, Sorted, write_f64, write_i64_as_f64, write_u64_as_f64};
+use super::{
+    Context, Layout, MetricEncoder, Out, Sorted, write_f64, write_i64_as_f64, write_u64_as_f64,
+};
 use crate::escape::{write_json_str, write_json_str_body};
 use crate::label::{self, LabelSet, Stored};
-use crate::metric::Sample;
+use crate::metric::{MetricKind, Sample};
 
-/// Writes `metrics` as one compact JSON object.
-pub(crate) fn write(w: &mut Out<'_>, metrics: &Sorted<'_>) -> io::Result<()> {
+/// Writes `metrics` as one compact JSON object, each name after the context's prefix (which
+/// needs no escaping: it is made of the characters of a metric name). Constant labels are
+/// not written: the document has no place for them.
+pub(crate) fn write(w: &mut Out<'_>, metrics: &Sorted<'_>, context: &Context<'_>) -> io::Result<()> {
     let mut scratch = Vec::new();
+    let mut keys = Vec::new();
     w.write_all(b"{")?;
     for (i, (descriptor, metric)) in metrics.iter().enumerate() {
         if i > 0 {
             w.write_all(b",")?;
         }
-        w.write_all(descriptor.json_head().as_bytes())?;
-        let keys = descriptor.label_keys();
-        let mut encoder = MetricEncoder::new(w, Layout::Json, keys, &mut scratch);
+        let head = &descriptor.heads().json;
+        match head.strip_prefix('"') {
+            Some(rest) if !context.prefix.is_empty() => {
+                w.put(b"\"");
+                w.put(context.prefix.as_bytes());
+                w.put(rest.as_bytes());
+            }
+            _ => w.put(head.as_bytes()),
+        }
+        descriptor.label_keys().fill(&mut keys);
+        let mut encoder = MetricEncoder::new(w, Layout::Json, &keys, &mut scratch);
         metric.encode(&mut encoder)?;
         let written = encoder.written();
-        match (keys.len(), written) {
-            (_, 0) => w.write_all(b"null")?,
-            (0, _) => {}
-            (1, _) => w.write_all(b"}}")?,
+        match (keys.len(), written, descriptor.kind()) {
+            (_, 0, _) => w.write_all(b"null")?,
+            // The one series of an info metric is its whole value.
+            (0, _, _) | (_, _, MetricKind::Info) => {}
+            (1, _, _) => w.write_all(b"}}")?,
             _ => w.write_all(b"]")?,
         }
         w.write_all(b"}")?;
+        w.checkpoint()?;
     }
     w.write_all(b"}")
 }
@@ -46,7 +61,7 @@ pub(crate) fn serialize<S: Serializer>(
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     let mut out = Out::to_vec(Vec::new());
-    write(&mut out, metrics).map_err(S::Error::custom)?;
+    write(&mut out, metrics, &Context::default()).map_err(S::Error::custom)?;
     let document = out.into_vec();
     let mut reader = serde_json::Deserializer::from_slice(&document);
     serde_transcode::transcode(&mut reader, serializer)
@@ -63,6 +78,9 @@ pub(crate) fn write_series(
     first: bool,
     scratch: &mut Vec<u64>,
 ) -> io::Result<()> {
+    if let Sample::Info = sample {
+        return write_info(w, keys, values);
+    }
     match keys {
         [] => write_sample(w, sample, scratch)?,
         [key] => {
@@ -88,6 +106,21 @@ pub(crate) fn write_series(
             w.write_all(b"}")?;
         }
     }
+    w.checkpoint()
+}
+
+/// Writes the value of an info metric: its labels as an object, `{"<key>":"<value>",...}`.
+fn write_info(w: &mut Out<'_>, keys: &[&str], values: &[&str]) -> io::Result<()> {
+    w.write_all(b"{")?;
+    for (i, (key, value)) in keys.iter().zip(values).enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        write_json_str(w, key)?;
+        w.write_all(b":")?;
+        write_json_str(w, value)?;
+    }
+    w.write_all(b"}")?;
     w.checkpoint()
 }
 
@@ -148,7 +181,7 @@ pub(crate) fn write_member<L: LabelSet>(
     match sample {
         Sample::Counter(v) => write_u64_as_f64(w, v)?,
         Sample::Gauge(v) => write_i64_as_f64(w, v)?,
-        Sample::Histogram(_) => write_sample(w, sample, scratch)?,
+        _ => write_sample(w, sample, scratch)?,
     }
     w.checkpoint()
 }
@@ -157,6 +190,8 @@ fn write_sample(w: &mut Out<'_>, sample: Sample<'_>, scratch: &mut Vec<u64>) -> 
     match sample {
         Sample::Counter(v) => write_u64_as_f64(w, v),
         Sample::Gauge(v) => write_i64_as_f64(w, v),
+        Sample::FloatCounter(v) | Sample::FloatGauge(v) => write_f64(w, v, b"null"),
+        Sample::Info => w.write_all(b"1.0"),
         Sample::Histogram(h) => {
             let sum = h.load_cumulative(scratch);
             let count = scratch.last().copied().unwrap_or(0);

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use crate::descriptor::Descriptor;
 
 /// A page with one table row per metric: name, type, label keys, buckets and help.
-pub(crate) fn render(descriptors: &[&Descriptor]) -> String {
+pub(crate) fn render(descriptors: &[Descriptor]) -> String {
     let mut out = String::from(
         "# Metrics\n\n| Name | Type | Labels | Buckets | Help |\n|---|---|---|---|---|\n",
     );

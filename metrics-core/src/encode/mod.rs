@@ -31,13 +31,27 @@ impl Format {
     }
 
     /// Writes `metrics` in this format.
-    pub(crate) fn write(self, w: &mut Out<'_>, metrics: &Sorted<'_>) -> io::Result<()> {
+    pub(crate) fn write(
+        self,
+        w: &mut Out<'_>,
+        metrics: &Sorted<'_>,
+        context: &Context<'_>,
+    ) -> io::Result<()> {
         match self {
-            Format::Json => json::write(w, metrics),
-            Format::Prometheus => text::write::<prometheus::Prometheus>(w, metrics),
-            Format::OpenMetrics => text::write::<openmetrics::OpenMetrics>(w, metrics),
+            Format::Json => json::write(w, metrics, context),
+            Format::Prometheus => text::write::<prometheus::Prometheus>(w, metrics, context),
+            Format::OpenMetrics => text::write::<openmetrics::OpenMetrics>(w, metrics, context),
         }
     }
+}
+
+/// What an export adds to every metric: a prefix to every name (checked to be one that keeps
+/// names valid), and, in the text formats, the registry's constant labels.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Context<'a> {
+    pub(crate) prefix: &'a str,
+    /// `k="v",...` with the values escaped; empty for none.
+    pub(crate) constant_labels: &'a str,
 }
 
 use std::io::{self, Write};
@@ -309,14 +323,14 @@ pub trait EncodeMetric: Send + Sync {
 }
 
 /// The metrics of some groups, sorted by name: what an encoder writes.
-pub(crate) type Sorted<'a> = Vec<(&'static Descriptor, &'a dyn EncodeMetric)>;
+pub(crate) type Sorted<'a> = Vec<(&'a Descriptor, &'a dyn EncodeMetric)>;
 
 /// Writes the series of one metric in the format being exported: handed to
 /// [`EncodeMetric::encode`], set up for that metric's name and label keys.
 pub struct MetricEncoder<'e, 'w> {
     out: &'e mut Out<'w>,
     layout: Layout<'e>,
-    keys: &'static [&'static str],
+    keys: &'e [&'e str],
     /// How many series were written so far.
     written: usize,
     /// Room for a histogram's cumulative counts, reused from series to series.
@@ -348,7 +362,7 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
     pub(crate) fn new(
         out: &'e mut Out<'w>,
         layout: Layout<'e>,
-        keys: &'static [&'static str],
+        keys: &'e [&'e str],
         scratch: &'e mut Vec<u64>,
     ) -> Self {
         MetricEncoder {

@@ -1,8 +1,9 @@
-//! The OpenMetrics 1.0 text format: the lines of [`super::text`], with counter families named
-//! without `_total` and their samples with it, histogram sums only where they may be shown, and
-//! `# EOF` at the end.
+//! The OpenMetrics 1.0 text format: the lines of [`super::text`], with counter and info
+//! families named without the `_total` or `_info` their samples have, `# UNIT` where a unit was
+//! declared, histogram sums only where they may be shown, and `# EOF` at the end.
 
-use super::text::Flavor;
+use super::Out;
+use super::text::{Flavor, comment};
 use crate::descriptor::Descriptor;
 
 /// The `Content-Type` of OpenMetrics text.
@@ -12,11 +13,16 @@ pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; cha
 pub(crate) struct OpenMetrics;
 
 impl Flavor for OpenMetrics {
-    const COUNTER_SUFFIX: &'static str = "_total";
     const END: &'static [u8] = b"# EOF\n";
 
-    fn head(descriptor: &Descriptor) -> (&str, &str) {
-        (descriptor.openmetrics_head(), descriptor.openmetrics_name())
+    fn head(w: &mut Out<'_>, descriptor: &Descriptor, prefix: &str) {
+        let heads = descriptor.heads();
+        let name = &heads.openmetrics_name;
+        comment(w, "HELP", prefix, name, &heads.openmetrics_help);
+        comment(w, "TYPE", prefix, name, heads.openmetrics_type);
+        if let Some(unit) = descriptor.unit() {
+            comment(w, "UNIT", prefix, name, unit);
+        }
     }
 
     /// OpenMetrics counts `_sum` as counter-like: it may not be negative or NaN, nor appear

@@ -1,7 +1,9 @@
-//! The Prometheus text exposition format, version 0.0.4: the lines of [`super::text`] under
-//! the names as declared, with every histogram's `_sum` and `_count`.
+//! The Prometheus text exposition format, version 0.0.4: the lines of [`super::text`], each
+//! metric headed by `# HELP` and `# TYPE` under its sample name (an info metric typed
+//! `gauge`), with every histogram's `_sum` and `_count`.
 
-use super::text::Flavor;
+use super::Out;
+use super::text::{Flavor, comment};
 use crate::descriptor::Descriptor;
 
 /// The `Content-Type` of the Prometheus text format.
@@ -11,11 +13,13 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 pub(crate) struct Prometheus;
 
 impl Flavor for Prometheus {
-    const COUNTER_SUFFIX: &'static str = "";
     const END: &'static [u8] = b"";
 
-    fn head(descriptor: &Descriptor) -> (&str, &str) {
-        (descriptor.prometheus_head(), descriptor.name())
+    fn head(w: &mut Out<'_>, descriptor: &Descriptor, prefix: &str) {
+        let heads = descriptor.heads();
+        let name = &heads.sample_name;
+        comment(w, "HELP", prefix, name, &heads.prometheus_help);
+        comment(w, "TYPE", prefix, name, heads.prometheus_type);
     }
 
     fn keeps_sum(_: f64, _: &[f64]) -> bool {

@@ -5,54 +5,72 @@
 
 use std::io::{self, Write};
 
-use super::{Layout, MetricEncoder, Out, Sorted, write_f64};
+use super::{Context, Layout, MetricEncoder, Out, Sorted, write_f64};
 use crate::descriptor::Descriptor;
 use crate::escape::write_label_value;
 use crate::histogram::Histogram;
 use crate::label::{self, LabelSet, Stored};
-use crate::metric::{MetricKind, Sample};
+use crate::metric::Sample;
 
 /// What sets one text format apart from the other.
 pub(crate) trait Flavor {
-    /// What a counter's samples add to its name.
-    const COUNTER_SUFFIX: &'static str;
     /// What ends the exposition.
     const END: &'static [u8];
-    /// The `# HELP` and `# TYPE` lines of a metric, and the name its samples start with.
-    fn head(descriptor: &Descriptor) -> (&str, &str);
+    /// Writes the `# HELP` and `# TYPE` lines (and whatever else the format has) of a metric,
+    /// its names after `prefix`.
+    fn head(w: &mut Out<'_>, descriptor: &Descriptor, prefix: &str);
     /// Whether a histogram series with this sum and these bounds may show `_sum` and `_count`.
     fn keeps_sum(sum: f64, bounds: &[f64]) -> bool;
 }
 
-/// What the sample lines of one metric need: the prefix built for it, its name, and whether a
-/// histogram series may show its sum.
+/// Writes `# <what> <prefix><name> <text>\n`.
+pub(crate) fn comment(w: &mut Out<'_>, what: &str, prefix: &str, name: &str, text: &str) {
+    w.put(b"# ");
+    w.put(what.as_bytes());
+    w.put(b" ");
+    w.put(prefix.as_bytes());
+    w.put(name.as_bytes());
+    w.put(b" ");
+    w.put(text.as_bytes());
+    w.put(b"\n");
+}
+
+/// What the sample lines of one metric need: the prefix built for it, its name, the constant
+/// labels, and whether a histogram series may show its sum.
 #[derive(Clone, Copy)]
 pub(crate) struct Lines<'a> {
     prefix: &'a Prefix,
     name: &'a str,
+    constant: &'a str,
     keeps_sum: fn(f64, &[f64]) -> bool,
 }
 
 /// Writes `metrics` in the text format `F`.
-pub(crate) fn write<F: Flavor>(w: &mut Out<'_>, metrics: &Sorted<'_>) -> io::Result<()> {
+pub(crate) fn write<F: Flavor>(
+    w: &mut Out<'_>,
+    metrics: &Sorted<'_>,
+    context: &Context<'_>,
+) -> io::Result<()> {
     let mut scratch = Vec::new();
     let mut prefix = Prefix::default();
+    let mut keys = Vec::new();
+    let mut name = String::new();
     for &(descriptor, metric) in metrics {
-        let (head, name) = F::head(descriptor);
-        w.write_all(head.as_bytes())?;
-        let keys = descriptor.label_keys();
-        let suffix = match descriptor.kind() {
-            MetricKind::Counter => F::COUNTER_SUFFIX,
-            _ => "",
-        };
-        prefix.build(name, suffix, keys);
+        F::head(w, descriptor, context.prefix);
+        descriptor.label_keys().fill(&mut keys);
+        name.clear();
+        name.push_str(context.prefix);
+        name.push_str(&descriptor.heads().sample_name);
+        prefix.build(&name, &keys, context.constant_labels);
         let lines = Lines {
             prefix: &prefix,
-            name,
+            name: &name,
+            constant: context.constant_labels,
             keeps_sum: F::keeps_sum,
         };
-        let mut encoder = MetricEncoder::new(w, Layout::Text(lines), keys, &mut scratch);
+        let mut encoder = MetricEncoder::new(w, Layout::Text(lines), &keys, &mut scratch);
         metric.encode(&mut encoder)?;
+        w.checkpoint()?;
     }
     w.write_all(F::END)
 }
@@ -74,6 +92,14 @@ pub(crate) fn write_series(
         Sample::Gauge(v) => {
             lines.prefix.write(w, values)?;
             w.write_all(itoa::Buffer::new().format(v).as_bytes())?;
+        }
+        Sample::FloatCounter(v) | Sample::FloatGauge(v) => {
+            lines.prefix.write(w, values)?;
+            write_text_f64(w, v)?;
+        }
+        Sample::Info => {
+            lines.prefix.write(w, values)?;
+            w.put(b"1");
         }
         Sample::Histogram(h) => return write_histogram(w, lines, keys, values, h, scratch),
     }
@@ -112,6 +138,7 @@ fn write_histogram(
 ) -> io::Result<()> {
     let line = Line {
         name: lines.name,
+        constant: lines.constant,
         keys,
         values,
     };
@@ -157,18 +184,28 @@ pub(crate) struct Prefix {
 const OPEN_BLOCK: usize = 64;
 
 impl Prefix {
-    fn build(&mut self, name: &str, suffix: &str, keys: &[&str]) {
+    /// Builds the parts for `name` with these label keys, after the `constant` labels
+    /// (`k="v",...`, escaped; empty for none).
+    fn build(&mut self, name: &str, keys: &[&str], constant: &str) {
         self.open.clear();
         self.open.extend_from_slice(name.as_bytes());
-        self.open.extend_from_slice(suffix.as_bytes());
         self.separators.clear();
         let Some((first, rest)) = keys.split_first() else {
+            if !constant.is_empty() {
+                self.open.push(b'{');
+                self.open.extend_from_slice(constant.as_bytes());
+                self.open.push(b'}');
+            }
             self.open.push(b' ');
             self.open_block = None;
             self.set_close(b"");
             return;
         };
         self.open.push(b'{');
+        if !constant.is_empty() {
+            self.open.extend_from_slice(constant.as_bytes());
+            self.open.push(b',');
+        }
         self.open.extend_from_slice(first.as_bytes());
         self.open.extend_from_slice(b"=\"");
         self.open_block = (self.open.len() <= OPEN_BLOCK).then(|| {
@@ -239,6 +276,13 @@ pub(crate) fn write_line<L: LabelSet>(
     let (v, negative) = match sample {
         Sample::Counter(v) => (v, false),
         Sample::Gauge(v) => (v.unsigned_abs(), v < 0),
+        Sample::FloatCounter(v) | Sample::FloatGauge(v) => {
+            w.put(prefix.close);
+            write_text_f64(w, v)?;
+            w.put(b"\n");
+            return w.checkpoint();
+        }
+        Sample::Info => (1, false),
         Sample::Histogram(_) => (0, false),
     };
     put_line_end(w, prefix.close_word, prefix.close.len(), v, negative);
@@ -270,6 +314,7 @@ enum Le {
 /// The name and labels shared by the sample lines of one series.
 struct Line<'a> {
     name: &'a str,
+    constant: &'a str,
     keys: &'a [&'a str],
     values: &'a [&'a str],
 }
@@ -279,19 +324,22 @@ impl Line<'_> {
     fn start<W: Write + ?Sized>(&self, w: &mut W, suffix: &str, le: Option<Le>) -> io::Result<()> {
         w.write_all(self.name.as_bytes())?;
         w.write_all(suffix.as_bytes())?;
-        if !self.keys.is_empty() || le.is_some() {
+        if !self.keys.is_empty() || !self.constant.is_empty() || le.is_some() {
             w.write_all(b"{")?;
-            for (i, (key, value)) in self.keys.iter().zip(self.values).enumerate() {
-                if i > 0 {
+            w.write_all(self.constant.as_bytes())?;
+            let mut first = self.constant.is_empty();
+            for (key, value) in self.keys.iter().zip(self.values) {
+                if !first {
                     w.write_all(b",")?;
                 }
+                first = false;
                 w.write_all(key.as_bytes())?;
                 w.write_all(b"=\"")?;
                 write_label_value(w, value.as_bytes())?;
                 w.write_all(b"\"")?;
             }
             if let Some(le) = le {
-                if !self.keys.is_empty() {
+                if !first {
                     w.write_all(b",")?;
                 }
                 w.write_all(b"le=\"")?;
@@ -343,7 +391,7 @@ mod tests {
         // A family with a label key, whose lines close with `"} `, and a metric without.
         let prefixes = [&["k"][..], &[]].map(|keys| {
             let mut prefix = Prefix::default();
-            prefix.build("x", "", keys);
+            prefix.build("x", keys, "");
             prefix
         });
         let line_end = |prefix: &Prefix, v: u64, negative: bool| {
@@ -382,9 +430,9 @@ mod tests {
         for name_len in [1, 40, 55, 56, 57, 58, 63, 64, 65, 100] {
             let name = "n".repeat(name_len);
             let mut one = Prefix::default();
-            one.build(&name, "", &["k"]);
+            one.build(&name, &["k"], "");
             let mut two = Prefix::default();
-            two.build(&name, "_total", &["k", "q"]);
+            two.build(&format!("{name}_total"), &["k", "q"], "");
             assert_eq!(one.open_block.is_some(), one.open.len() <= OPEN_BLOCK);
             let two_keys = values_of_every_length(b"x");
             for (v, (value, stored)) in values_of_every_length(b"").iter().enumerate() {
