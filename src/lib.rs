@@ -220,7 +220,7 @@
 //! assert!(registry.to_json().contains(r#""gmail.com":46.0"#));
 //! drop(depth);
 //! assert!(!registry.to_json().contains("gmail.com"));
-//! assert!(registry.to_prometheus().contains("attempts{outcome=\"transient failure\"} 1\n"));
+//! assert!(registry.to_prometheus().contains("attempts_total{outcome=\"transient failure\"} 1\n"));
 //! ```
 
 #![forbid(unsafe_code)]

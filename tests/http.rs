@@ -98,20 +98,71 @@ async fn a_trusted_peer_gets_every_format() {
 }
 
 #[tokio::test]
-async fn prefix_keeps_the_families_whose_name_starts_with_it() {
+async fn prefix_prepends_to_every_name_and_filter_keeps_some() {
     let registry = seeded();
-    let addr = start(registry, "127.0.0.1", TrustedHosts::default()).await;
+    let addr = start(registry.clone(), "127.0.0.1", TrustedHosts::default()).await;
     let client = reqwest::Client::new();
-    let json = support::fetch_json(&client, &url(addr, "/metrics.json?prefix=lua_")).await;
+
+    // `?prefix=` is a namespace, as in KumoMTA: every name gains it, in every format.
+    let json = support::fetch_json(&client, &url(addr, "/metrics.json?prefix=kumo_")).await;
+    let plain: serde_json::Value = serde_json::from_str(&registry.to_json()).unwrap();
+    let names: Vec<String> = json.as_object().unwrap().keys().cloned().collect();
+    let expected: Vec<String> = plain
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| format!("kumo_{k}"))
+        .collect();
+    assert_eq!(names, expected);
+    assert_eq!(json["kumo_memory_limit"], plain["memory_limit"]);
+    let text = support::fetch_text(&client, &url(addr, "/metrics?prefix=kumo_")).await;
+    let plain_text = registry.to_prometheus();
+    assert_eq!(text.lines().count(), plain_text.lines().count());
+    for (prefixed, line) in text.lines().zip(plain_text.lines()) {
+        let expected = match line.strip_prefix("# ") {
+            Some(comment) => {
+                let (what, rest) = comment.split_once(' ').unwrap();
+                format!("# {what} kumo_{rest}")
+            }
+            None => format!("kumo_{line}"),
+        };
+        assert_eq!(prefixed, expected);
+    }
+    let om = client
+        .get(url(addr, "/metrics?prefix=kumo_&format=openmetrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(om.contains("\n# TYPE kumo_total_messages_delivered counter\n"), "{om}");
+
+    // `?filter=` keeps the metrics whose own name starts with it; both go together.
+    let json = support::fetch_json(&client, &url(addr, "/metrics.json?filter=lua_")).await;
     let names: Vec<&String> = json.as_object().unwrap().keys().collect();
     assert_eq!(names, ["lua_count", "lua_load_count", "lua_spare_count"]);
-    let text = support::fetch_text(&client, &url(addr, "/metrics?prefix=memory_")).await;
+    let text =
+        support::fetch_text(&client, &url(addr, "/metrics?filter=memory_&prefix=kumo:")).await;
     assert_eq!(
         text.lines()
             .filter(|l| !l.starts_with('#'))
             .collect::<Vec<_>>(),
-        ["memory_limit 101234377728", "memory_usage 185683968"]
+        ["kumo:memory_limit 101234377728", "kumo:memory_usage 185683968"]
     );
+
+    // A prefix that would make names invalid is refused, and the answer quotes it escaped.
+    for bad in ["1x", "a-b", "%22%3Cscript%3E"] {
+        let response = client
+            .get(url(addr, &format!("/metrics?prefix={bad}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+        let body = response.text().await.unwrap();
+        assert!(body.starts_with("prefix "), "{body}");
+        assert!(body.len() < 200, "{body}");
+    }
 }
 
 #[tokio::test]

@@ -236,10 +236,10 @@ fn descriptors_describe_every_metric() {
     let registry = Registry::new();
     registry.register(Latency::new()).unwrap();
     registry.register(Several::new()).unwrap();
-    let described: Vec<_> = registry
-        .describe()
+    let all = registry.describe();
+    let described: Vec<_> = all
         .iter()
-        .map(|d| (d.name(), d.kind().as_str(), d.label_keys(), d.buckets()))
+        .map(|d| (d.name(), d.kind().as_str(), d.label_keys().iter().collect::<Vec<_>>(), d.buckets()))
         .collect();
     assert_eq!(
         described,
@@ -247,20 +247,20 @@ fn descriptors_describe_every_metric() {
             (
                 "attempts",
                 "counter",
-                &["service", "queue", "result"][..],
+                vec!["service", "queue", "result"],
                 None
             ),
-            ("ready", "gauge", &["service", "queue"][..], None),
+            ("ready", "gauge", vec!["service", "queue"], None),
             (
                 "smtp_delivery_seconds",
                 "histogram",
-                &[][..],
+                vec![],
                 Some(&[0.01, 0.1, 1.0, 10.0][..])
             ),
             (
                 "smtp_dns_seconds",
                 "histogram",
-                &["resolver"][..],
+                vec!["resolver"],
                 Some(&[0.5, 1.0][..])
             ),
         ]
@@ -288,7 +288,7 @@ fn a_duplicate_through_flatten_is_an_error() {
     let err = registry.register(Outer::new()).err().unwrap();
     assert_eq!(
         err,
-        meterstick::RegistryError::DuplicateName { name: "outer" }
+        meterstick::RegistryError::DuplicateName { name: "outer".into() }
     );
     assert!(registry.describe().is_empty());
     assert_eq!(registry.to_json(), "{}");

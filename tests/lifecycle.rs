@@ -192,7 +192,7 @@ fn the_overflow_metric_name_is_reserved_whatever_the_order() {
         assert_eq!(
             err,
             meterstick::RegistryError::ReservedName {
-                name: meterstick::OVERFLOW_METRIC_NAME
+                name: meterstick::OVERFLOW_METRIC_NAME.into()
             }
         );
         assert!(err.to_string().contains("is reserved"), "{err}");
@@ -200,7 +200,7 @@ fn the_overflow_metric_name_is_reserved_whatever_the_order() {
         assert_eq!(
             err,
             meterstick::RegistryError::ReservedName {
-                name: "meterstick_later_builtin"
+                name: "meterstick_later_builtin".into()
             }
         );
         if !limited_first {
@@ -242,7 +242,7 @@ fn the_overflow_label_value_names_the_overflow_series_and_is_counted() {
     handle.inc();
     assert_eq!(m.small.series_limit(), Some((4, 6)));
     let text = registry.to_prometheus();
-    assert!(text.contains("small{k=\"__overflow__\"} 1005\n"), "{text}");
+    assert!(text.contains("small_total{k=\"__overflow__\"} 1005\n"), "{text}");
     assert!(text.contains("meterstick_series_overflow_total{metric=\"small\"} 6\n"));
     assert_eq!(text.matches("k=\"__overflow__\"").count(), 1);
 }
@@ -335,10 +335,10 @@ fn callbacks_are_read_at_export_time() {
     pool.store(1, Ordering::Relaxed);
     let text = registry.to_prometheus();
     assert!(text.contains("\nlua_spare_count 1\n"), "{text}");
-    assert!(text.contains("\nbytes_read 4096\n"), "{text}");
+    assert!(text.contains("\nbytes_read_total 4096\n"), "{text}");
     // The panicking callback has no sample; everything else is there.
     assert!(
-        text.contains("# TYPE broken gauge\n# HELP bytes_read"),
+        text.contains("# TYPE broken gauge\n# HELP bytes_read_total"),
         "{text}"
     );
     assert!(
@@ -448,7 +448,7 @@ fn the_global_pattern_registers_once_from_many_threads() {
     assert_eq!(
         *err,
         meterstick::RegistryError::DuplicateName {
-            name: "global_pattern_requests"
+            name: "global_pattern_requests".into()
         }
     );
     let panic = std::panic::catch_unwind(|| REQUESTS_AGAIN.global_pattern_requests.get())

@@ -291,7 +291,7 @@ fn counters_wrap_and_gauges_keep_their_extremes() {
     let m = registry.register(Edges::new()).unwrap();
     m.total.inc_by(u64::MAX);
     let text = registry.to_prometheus();
-    assert!(text.contains("\ntotal 18446744073709551615\n"), "{text}");
+    assert!(text.contains("\ntotal_total 18446744073709551615\n"), "{text}");
     // JSON has only floats: the value is written as `serde_json` writes `u64::MAX as f64`.
     let expected = serde_json::to_string(&(u64::MAX as f64)).unwrap();
     assert!(registry.to_json().contains(&format!(
@@ -329,7 +329,7 @@ fn huge_and_empty_label_values_round_trip() {
     assert_eq!(ids[&huge], serde_json::json!(1.0));
     assert_eq!(ids[""], serde_json::json!(1.0));
     let text = registry.to_prometheus();
-    assert!(text.contains("series{id=\"\"} 1\n"));
+    assert!(text.contains("series_total{id=\"\"} 1\n"));
     assert!(text.len() > 5 * huge.len() / 4);
 }
 

@@ -173,7 +173,7 @@ fn registering_the_seed_twice_names_the_duplicate() {
     assert_eq!(
         err,
         meterstick::RegistryError::DuplicateName {
-            name: "connection_count"
+            name: "connection_count".into()
         }
     );
     assert!(err.to_string().contains("`connection_count`"), "{err}");

@@ -8,7 +8,7 @@
 pub enum RegistryError {
     /// Two metrics would be exported under the same name.
     #[error(
-        "metric name `{name}` is already registered; give one of the two another \
+        "a metric named `{name}` is already registered; give one of the two another \
          `#[metric(name = \"...\")]` or its struct a `#[metrics(prefix = \"...\")]`"
     )]
     DuplicateName {

@@ -726,10 +726,10 @@ mod tests {
         assert_eq!(series.metric().get(), 3);
         assert_eq!(series.labels(), b"a\xFF\xC3\xA9\"");
         assert!(!series.stored().plain(), "a quote needs escaping");
-        let plain = new_series::<String, _>("smtp_client", Counter::new());
+        let plain = new_series::<String, _>("smtp_client", Counter::<u64>::new());
         assert_eq!(plain.labels(), b"smtp_client");
         assert!(plain.stored().plain());
-        let empty = new_series::<String, _>("", Counter::new());
+        let empty = new_series::<String, _>("", Counter::<u64>::new());
         assert_eq!(empty.labels(), b"");
         assert!(empty.stored().plain());
     }

@@ -4,7 +4,7 @@ use meterstick::{Counter, Metrics};
 #[metrics(namespace = "app")]
 struct S {
     /// requests
-    #[metric(counter, unit = "seconds")]
+    #[metric(counter, units = "seconds")]
     requests: Counter,
 }
 

@@ -535,7 +535,7 @@ mod tests {
 
     fn render(format: Format, metrics: &Sorted<'_>) -> String {
         let mut out = Out::to_vec(Vec::new());
-        format.write(&mut out, metrics).unwrap();
+        format.write(&mut out, metrics, &Context::default()).unwrap();
         String::from_utf8(out.into_vec()).unwrap()
     }
 
@@ -611,7 +611,7 @@ mod tests {
         let metrics: Sorted<'_> = vec![(d, &Wrong as &dyn EncodeMetric)];
         for format in [Format::Json, Format::Prometheus, Format::OpenMetrics] {
             let mut out = Out::to_vec(Vec::new());
-            let error = format.write(&mut out, &metrics).unwrap_err();
+            let error = format.write(&mut out, &metrics, &Context::default()).unwrap_err();
             assert_eq!(error.kind(), io::ErrorKind::InvalidInput, "{format:?}");
             assert!(
                 error
@@ -630,7 +630,7 @@ mod tests {
         let metrics: Sorted<'_> = vec![(d, &Twice as &dyn EncodeMetric)];
         for format in [Format::Json, Format::Prometheus, Format::OpenMetrics] {
             let mut out = Out::to_vec(Vec::new());
-            let error = format.write(&mut out, &metrics).unwrap_err();
+            let error = format.write(&mut out, &metrics, &Context::default()).unwrap_err();
             assert!(error.to_string().contains("a second value"), "{format:?}");
         }
     }
@@ -660,7 +660,7 @@ mod tests {
             let mut sink = Full(CHUNK + 10);
             let mut out = Out::to_writer(&mut sink);
             let error = format
-                .write(&mut out, &metrics)
+                .write(&mut out, &metrics, &Context::default())
                 .and_then(|()| out.flush())
                 .unwrap_err();
             assert_eq!(error.kind(), io::ErrorKind::WriteZero, "{format:?}");
