@@ -136,7 +136,10 @@ async fn prefix_prepends_to_every_name_and_filter_keeps_some() {
         .text()
         .await
         .unwrap();
-    assert!(om.contains("\n# TYPE kumo_total_messages_delivered counter\n"), "{om}");
+    assert!(
+        om.contains("\n# TYPE kumo_total_messages_delivered counter\n"),
+        "{om}"
+    );
 
     // `?filter=` keeps the metrics whose own name starts with it; both go together.
     let json = support::fetch_json(&client, &url(addr, "/metrics.json?filter=lua_")).await;
@@ -148,7 +151,10 @@ async fn prefix_prepends_to_every_name_and_filter_keeps_some() {
         text.lines()
             .filter(|l| !l.starts_with('#'))
             .collect::<Vec<_>>(),
-        ["kumo:memory_limit 101234377728", "kumo:memory_usage 185683968"]
+        [
+            "kumo:memory_limit 101234377728",
+            "kumo:memory_usage 185683968"
+        ]
     );
 
     // A prefix that would make names invalid is refused, and the answer quotes it escaped.

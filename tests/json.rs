@@ -239,7 +239,14 @@ fn descriptors_describe_every_metric() {
     let all = registry.describe();
     let described: Vec<_> = all
         .iter()
-        .map(|d| (d.name(), d.kind().as_str(), d.label_keys().iter().collect::<Vec<_>>(), d.buckets()))
+        .map(|d| {
+            (
+                d.name(),
+                d.kind().as_str(),
+                d.label_keys().iter().collect::<Vec<_>>(),
+                d.buckets(),
+            )
+        })
         .collect();
     assert_eq!(
         described,
@@ -288,7 +295,9 @@ fn a_duplicate_through_flatten_is_an_error() {
     let err = registry.register(Outer::new()).err().unwrap();
     assert_eq!(
         err,
-        meterstick::RegistryError::DuplicateName { name: "outer".into() }
+        meterstick::RegistryError::DuplicateName {
+            name: "outer".into()
+        }
     );
     assert!(registry.describe().is_empty());
     assert_eq!(registry.to_json(), "{}");

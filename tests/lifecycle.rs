@@ -242,7 +242,10 @@ fn the_overflow_label_value_names_the_overflow_series_and_is_counted() {
     handle.inc();
     assert_eq!(m.small.series_limit(), Some((4, 6)));
     let text = registry.to_prometheus();
-    assert!(text.contains("small_total{k=\"__overflow__\"} 1005\n"), "{text}");
+    assert!(
+        text.contains("small_total{k=\"__overflow__\"} 1005\n"),
+        "{text}"
+    );
     assert!(text.contains("meterstick_series_overflow_total{metric=\"small\"} 6\n"));
     assert_eq!(text.matches("k=\"__overflow__\"").count(), 1);
 }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use meterstick::http::TrustedHosts;
-use meterstick::{Family, Gauge, Histogram, Metrics, Registry};
+use meterstick::{Counter, Family, Gauge, Histogram, Info, Metrics, Registry};
 use serde_json::Value;
 use support::{Sample, number_text, samples_from_json, sorted};
 
@@ -33,6 +33,20 @@ struct Extra {
     /// messages ready, per service and queue
     #[metric(labels("service", "queue"))]
     ready: Family<Gauge, (String, String)>,
+
+    /// messages sent: a counter declared without `_total`
+    sent: Counter,
+
+    /// CPU time spent sending, in seconds
+    #[metric(unit = "seconds")]
+    cpu_seconds_total: Counter<f64>,
+
+    /// the load average
+    load: Gauge<f64>,
+
+    /// the version and commit of the build
+    #[metric(labels("version", "commit"))]
+    build: Info<(String, String)>,
 }
 
 fn registry() -> Arc<Registry> {
@@ -47,6 +61,10 @@ fn registry() -> Arc<Registry> {
     extra
         .ready
         .set(("caf\u{e9} \u{65e5}\u{672c}", "new\nline"), 46);
+    extra.sent.inc_by(12);
+    extra.cpu_seconds_total.inc_by(0.125);
+    extra.load.set(-1.5e-7);
+    extra.build.set(("1.2.0", "8a4f"));
     registry
 }
 
@@ -210,8 +228,10 @@ async fn prometheus_scrapes_both_formats_and_stores_the_registry_values() {
                 .collect(),
         )
     };
-    let expected_text = as_stored(samples_from_json(&json, false));
-    let expected_om = as_stored(samples_from_json(&json, true));
+    // The same series names whichever format the server reads: the text formats' sample names.
+    let names = support::sample_names(&registry);
+    let expected = as_stored(samples_from_json(&json, |name, _| names[name].clone()));
+    let (expected_text, expected_om) = (expected.clone(), expected);
 
     // The first scrape comes some seconds after start; wait for both jobs' samples.
     let deadline = Instant::now() + Duration::from_secs(90);
@@ -235,13 +255,15 @@ async fn prometheus_scrapes_both_formats_and_stores_the_registry_values() {
         assert_eq!(t["lastError"], "", "{t}");
     }
 
-    // With the text format counters keep their declared names; with OpenMetrics negotiated
-    // they gain `_total`: both jobs hold exactly the registry's values.
+    // Both jobs hold exactly the registry's values, under one series name per metric: a
+    // counter declared without `_total` gains it in both formats, a counter kept exact (the
+    // KumoMTA names) keeps its name in both, an info metric is `<name>_info` in both.
     assert_eq!(text, expected_text, "job text");
     assert_eq!(om, expected_om, "job openmetrics");
-    assert!(
-        om.iter()
-            .any(|s| s.name == "total_messages_delivered_total")
-    );
-    assert!(text.iter().any(|s| s.name == "total_messages_delivered"));
+    for job in [&text, &om] {
+        let has = |name: &str| job.iter().any(|s| s.name == name);
+        assert!(has("extra_sent_total") && !has("extra_sent"));
+        assert!(has("total_messages_delivered") && !has("total_messages_delivered_total"));
+        assert!(has("extra_cpu_seconds_total") && has("extra_build_info") && has("extra_load"));
+    }
 }

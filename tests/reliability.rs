@@ -291,7 +291,10 @@ fn counters_wrap_and_gauges_keep_their_extremes() {
     let m = registry.register(Edges::new()).unwrap();
     m.total.inc_by(u64::MAX);
     let text = registry.to_prometheus();
-    assert!(text.contains("\ntotal_total 18446744073709551615\n"), "{text}");
+    assert!(
+        text.contains("\ntotal_total 18446744073709551615\n"),
+        "{text}"
+    );
     // JSON has only floats: the value is written as `serde_json` writes `u64::MAX as f64`.
     let expected = serde_json::to_string(&(u64::MAX as f64)).unwrap();
     assert!(registry.to_json().contains(&format!(

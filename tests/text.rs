@@ -202,7 +202,9 @@ fn formats_agree_sample_for_sample() {
     let om = registry.to_openmetrics();
     assert_eq!(json["mta_connections"]["value"], serde_json::json!(3.0));
     // A counter declared without `_total` has it in both text formats: one series name.
-    assert!(text.contains("\nmta_connections_total 3\n") && om.contains("\nmta_connections_total 3\n"));
+    assert!(
+        text.contains("\nmta_connections_total 3\n") && om.contains("\nmta_connections_total 3\n")
+    );
     assert_eq!(
         json["mta_delivered_total"]["value"]["service"]["smtp_client"],
         serde_json::json!(46.0)

@@ -3,7 +3,11 @@
 use meterstick::{Counter, Family, Gauge, Metrics};
 
 /// Metrics of the Lua policy engine, nested into [`KumodMetrics`] with `flatten`.
+///
+/// `exact_names` keeps KumoMTA's counter names (`lua_load_count`, `total_messages_delivered`) in
+/// the text formats too, where counters would otherwise gain `_total`.
 #[derive(Metrics)]
+#[metrics(exact_names)]
 pub struct LuaMetrics {
     /// the number of lua contexts currently alive
     pub lua_count: Gauge,
@@ -17,6 +21,7 @@ pub struct LuaMetrics {
 
 /// The metrics of an MTA, as its `/metrics.json` shows them.
 #[derive(Metrics)]
+#[metrics(exact_names)]
 pub struct KumodMetrics {
     /// number of active connections
     #[metric(label = "service")]

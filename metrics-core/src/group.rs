@@ -26,7 +26,14 @@ macro_rules! encode_single {
     )*};
 }
 
-encode_single!(Counter<u64>, Counter<f64>, Gauge<i64>, Gauge<f64>, Histogram, ShardedCounter);
+encode_single!(
+    Counter<u64>,
+    Counter<f64>,
+    Gauge<i64>,
+    Gauge<f64>,
+    Histogram,
+    ShardedCounter
+);
 
 macro_rules! encode_callback {
     ($($t:ident: $bound:ident),*) => {$(
@@ -48,9 +55,9 @@ impl<L: LabelSet> EncodeMetric for Info<L> {
     /// One series of value 1 under the label values, once they are set.
     fn encode(&self, encoder: &mut MetricEncoder<'_, '_>) -> io::Result<()> {
         match self.packed() {
-            Some(packed) => label::with_values::<L, _>(&packed, |values| {
-                encoder.series(values, Sample::Info)
-            }),
+            Some(packed) => {
+                label::with_values::<L, _>(&packed, |values| encoder.series(values, Sample::Info))
+            }
             None => Ok(()),
         }
     }

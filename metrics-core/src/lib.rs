@@ -24,6 +24,8 @@ mod histogram;
 mod info;
 mod label;
 mod metric;
+#[cfg(feature = "process")]
+pub mod process;
 mod registry;
 mod rules;
 mod sample;
@@ -47,8 +49,8 @@ pub use histogram::{Buckets, DEFAULT_BUCKETS, Histogram, HistogramTimer};
 pub use info::Info;
 pub use label::{LabelSet, MAX_LABELS, OVERFLOW_LABEL_VALUE};
 pub use metric::{Metric, MetricKind};
-pub use sample::Sample;
 pub use registry::{OVERFLOW_METRIC_NAME, Registry, Scrape};
+pub use sample::Sample;
 pub use sharded::ShardedCounter;
 pub use value::{CounterValue, GaugeValue};
 

@@ -177,7 +177,11 @@ impl Registry {
         self.add(group, None)
     }
 
-    fn add(&self, group: Arc<dyn MetricGroup>, named: Option<Box<str>>) -> Result<(), RegistryError> {
+    fn add(
+        &self,
+        group: Arc<dyn MetricGroup>,
+        named: Option<Box<str>>,
+    ) -> Result<(), RegistryError> {
         let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
         let descriptors = group::collect([&*group]);
         let mut fresh: HashSet<&str> = HashSet::with_capacity(2 * descriptors.len());
@@ -282,7 +286,14 @@ impl Registry {
         help: &str,
         f: impl Fn() -> V + Send + Sync + 'static,
     ) -> Result<Arc<GaugeFn<V>>, RegistryError> {
-        self.named(name, help, MetricKind::Gauge, &[], None, GaugeFn::with_fn(f))
+        self.named(
+            name,
+            help,
+            MetricKind::Gauge,
+            &[],
+            None,
+            GaugeFn::with_fn(f),
+        )
     }
 
     /// As [`Registry::counter`], for a counter whose total `f` gives at export time.
@@ -292,7 +303,14 @@ impl Registry {
         help: &str,
         f: impl Fn() -> V + Send + Sync + 'static,
     ) -> Result<Arc<CounterFn<V>>, RegistryError> {
-        self.named(name, help, MetricKind::Counter, &[], None, CounterFn::with_fn(f))
+        self.named(
+            name,
+            help,
+            MetricKind::Counter,
+            &[],
+            None,
+            CounterFn::with_fn(f),
+        )
     }
 
     /// As [`Registry::counter`], for a histogram with these buckets.
@@ -303,7 +321,14 @@ impl Registry {
         buckets: Buckets,
     ) -> Result<Arc<Histogram>, RegistryError> {
         let bounds = buckets.bounds().to_vec();
-        self.named(name, help, MetricKind::Histogram, &[], Some(bounds), Histogram::new(buckets))
+        self.named(
+            name,
+            help,
+            MetricKind::Histogram,
+            &[],
+            Some(bounds),
+            Histogram::new(buckets),
+        )
     }
 
     /// Registers a family named at run time, with its label keys, one per value of `L`.
@@ -398,10 +423,12 @@ impl Registry {
             return false;
         };
         let entry = inner.groups.swap_remove(at);
-        entry.group.visit(&mut |d: &Descriptor, _: &dyn EncodeMetric| {
-            inner.names.remove(d.name());
-            inner.names.remove(d.sample_name());
-        });
+        entry
+            .group
+            .visit(&mut |d: &Descriptor, _: &dyn EncodeMetric| {
+                inner.names.remove(d.name());
+                inner.names.remove(d.sample_name());
+            });
         drop(inner);
         // The metric (unless the caller holds it) is dropped after the lock is let go.
         drop(entry);
@@ -470,7 +497,12 @@ impl Registry {
 
     /// Writes the metrics in `format` into `w`, buffered, with what `scrape` adds or leaves
     /// out: what an HTTP endpoint streams.
-    pub fn write_format<W: Write>(&self, format: Format, scrape: Scrape<'_>, w: W) -> io::Result<()> {
+    pub fn write_format<W: Write>(
+        &self,
+        format: Format,
+        scrape: Scrape<'_>,
+        w: W,
+    ) -> io::Result<()> {
         let mut w = w;
         let mut out = Out::to_writer(&mut w);
         let context = self.context(scrape.prefix);

@@ -7,7 +7,9 @@ use crate::atomic_f64::add_f64;
 use crate::sample::Sample;
 
 /// A number a [`Gauge`](crate::Gauge) can hold: `i64` (the default) or `f64`. Sealed.
-pub trait GaugeValue: sealed::Sealed + Copy + PartialEq + std::fmt::Debug + Send + Sync + 'static {
+pub trait GaugeValue:
+    sealed::Sealed + Copy + PartialEq + std::fmt::Debug + Send + Sync + 'static
+{
     /// Where the value is kept.
     #[doc(hidden)]
     type Atomic: Send + Sync + std::fmt::Debug;

@@ -169,9 +169,10 @@ impl FieldAttrs {
 
     fn parse_key(&mut self, cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
         let span = meta.path.span();
-        let key: &'static str = if let Some(kind) = [Kind::Counter, Kind::Gauge, Kind::Histogram, Kind::Info]
-            .into_iter()
-            .find(|k| meta.path.is_ident(k.as_str()))
+        let key: &'static str = if let Some(kind) =
+            [Kind::Counter, Kind::Gauge, Kind::Histogram, Kind::Info]
+                .into_iter()
+                .find(|k| meta.path.is_ident(k.as_str()))
         {
             if let Some(previous) = &self.kind {
                 cx.error(

@@ -490,7 +490,10 @@ async fn stream(endpoint: Endpoint, format: Format, query: &HashMap<String, Stri
         let mut writer = writer;
         // An error here means the client went away or stopped reading; the body says so below.
         // The prefix was checked above.
-        let scrape = Scrape::new().filter(&filter).prefix(&prefix).unwrap_or_default();
+        let scrape = Scrape::new()
+            .filter(&filter)
+            .prefix(&prefix)
+            .unwrap_or_default();
         if (**endpoint.registry)
             .write_format(format, scrape, &mut writer)
             .is_ok()

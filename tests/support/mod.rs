@@ -23,8 +23,9 @@ pub fn python() -> PathBuf {
     assert!(
         ok,
         "{} cannot import prometheus_client; install it with \
-         `python3 -m venv target/pyenv && target/pyenv/bin/pip install prometheus_client` and \
-         run with METERSTICK_PYTHON=target/pyenv/bin/python (as .ci/run does)",
+         `python3 -m venv target/conformance-venv && \
+         target/conformance-venv/bin/pip install prometheus_client` and run with \
+         METERSTICK_PYTHON=target/conformance-venv/bin/python (as .ci/run does)",
         python.display()
     );
     python
@@ -179,20 +180,43 @@ pub fn assert_promtool_parses(text: &str) {
     );
 }
 
-/// The samples that the text formats must show for a `/metrics.json` document, with OpenMetrics
-/// counter names (`_total`) when `openmetrics` is set.
-pub fn samples_from_json(json: &str, openmetrics: bool) -> Vec<Sample> {
+/// The name prometheus_client's parsers give the samples of a metric: a counter's with `_total`
+/// (the text parser adds it where it is missing), an info metric's with `_info`.
+pub fn parser_name(name: &str, kind: &str) -> String {
+    match kind {
+        "counter" => format!("{}_total", name.strip_suffix("_total").unwrap_or(name)),
+        "info" => format!("{}_info", name.strip_suffix("_info").unwrap_or(name)),
+        _ => name.to_owned(),
+    }
+}
+
+/// The name a registry's text formats give the samples of each metric, by JSON name.
+pub fn sample_names(registry: &meterstick::Registry) -> BTreeMap<String, String> {
+    registry
+        .describe()
+        .iter()
+        .map(|d| (d.name().to_owned(), d.sample_name().to_owned()))
+        .collect()
+}
+
+/// The samples that the text formats must show for a `/metrics.json` document, each metric's
+/// named by `sample_name(json name, type)`.
+pub fn samples_from_json(json: &str, sample_name: impl Fn(&str, &str) -> String) -> Vec<Sample> {
     let doc: Value = serde_json::from_str(json).unwrap();
     let mut out = Vec::new();
     for (name, member) in doc.as_object().unwrap() {
         let kind = member["type"].as_str().unwrap();
-        let sample_name = if kind == "counter" && openmetrics {
-            format!("{}_total", name.strip_suffix("_total").unwrap_or(name))
-        } else {
-            name.clone()
-        };
+        let sample_name = sample_name(name, kind);
+        let one = Value::from(1.0);
         let series: Vec<(BTreeMap<String, String>, &Value)> = match &member["value"] {
             Value::Null => Vec::new(),
+            Value::Object(labels) if kind == "info" => vec![(
+                labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+                    .collect(),
+                &one,
+            )],
             Value::Array(entries) => entries
                 .iter()
                 .map(|e| {

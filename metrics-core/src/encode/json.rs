@@ -20,7 +20,11 @@ use crate::metric::{MetricKind, Sample};
 /// Writes `metrics` as one compact JSON object, each name after the context's prefix (which
 /// needs no escaping: it is made of the characters of a metric name). Constant labels are
 /// not written: the document has no place for them.
-pub(crate) fn write(w: &mut Out<'_>, metrics: &Sorted<'_>, context: &Context<'_>) -> io::Result<()> {
+pub(crate) fn write(
+    w: &mut Out<'_>,
+    metrics: &Sorted<'_>,
+    context: &Context<'_>,
+) -> io::Result<()> {
     let mut scratch = Vec::new();
     let mut keys = Vec::new();
     w.write_all(b"{")?;

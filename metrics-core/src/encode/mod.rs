@@ -535,7 +535,9 @@ mod tests {
 
     fn render(format: Format, metrics: &Sorted<'_>) -> String {
         let mut out = Out::to_vec(Vec::new());
-        format.write(&mut out, metrics, &Context::default()).unwrap();
+        format
+            .write(&mut out, metrics, &Context::default())
+            .unwrap();
         String::from_utf8(out.into_vec()).unwrap()
     }
 
@@ -611,7 +613,9 @@ mod tests {
         let metrics: Sorted<'_> = vec![(d, &Wrong as &dyn EncodeMetric)];
         for format in [Format::Json, Format::Prometheus, Format::OpenMetrics] {
             let mut out = Out::to_vec(Vec::new());
-            let error = format.write(&mut out, &metrics, &Context::default()).unwrap_err();
+            let error = format
+                .write(&mut out, &metrics, &Context::default())
+                .unwrap_err();
             assert_eq!(error.kind(), io::ErrorKind::InvalidInput, "{format:?}");
             assert!(
                 error
@@ -630,7 +634,9 @@ mod tests {
         let metrics: Sorted<'_> = vec![(d, &Twice as &dyn EncodeMetric)];
         for format in [Format::Json, Format::Prometheus, Format::OpenMetrics] {
             let mut out = Out::to_vec(Vec::new());
-            let error = format.write(&mut out, &metrics, &Context::default()).unwrap_err();
+            let error = format
+                .write(&mut out, &metrics, &Context::default())
+                .unwrap_err();
             assert!(error.to_string().contains("a second value"), "{format:?}");
         }
     }
