@@ -1,9 +1,11 @@
 //! The heap a family keeps per series, counted by a global allocator that sums what is
 //! requested: the W7 target (at most 64 bytes a series, label bytes included) held as a test, so
-//! that a change to the layout of a series cannot miss it unnoticed. Sizes requested are
-//! deterministic, so this is no timed test.
+//! that a change to the layout of a series cannot miss it unnoticed; and the heap of a registry
+//! through a million metrics registered and unregistered by name. Sizes requested are
+//! deterministic, so these are no timed tests.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use meterstick::{Counter, Family, Metrics, Registry};
@@ -37,6 +39,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// Held by each test: the count is of the whole process, so they run one at a time.
+static ALONE: Mutex<()> = Mutex::new(());
+
 #[derive(Metrics)]
 struct Delivery {
     /// messages delivered, per service
@@ -62,6 +67,7 @@ fn per_series(values: &[String]) -> f64 {
 
 #[test]
 fn a_series_with_24_bytes_of_labels_keeps_at_most_64_bytes() {
+    let _alone = ALONE.lock().unwrap_or_else(|e| e.into_inner());
     // W7's workload: 100,000 values averaging 24 bytes.
     let values: Vec<String> = (0..100_000)
         .map(|i| format!("smtp_client:source{i}->"))
@@ -70,4 +76,63 @@ fn a_series_with_24_bytes_of_labels_keeps_at_most_64_bytes() {
     assert!(bytes <= 64.0, "{bytes:.1} bytes a series, more than 64");
     // The label's own bytes are in it: the count is not of pointers alone.
     assert!(bytes > 24.0 + 16.0, "{bytes:.1} bytes a series");
+}
+
+#[test]
+fn a_million_metrics_registered_and_unregistered_keep_the_heap_flat() {
+    let _alone = ALONE.lock().unwrap_or_else(|e| e.into_inner());
+    let registry = Arc::new(Registry::new());
+    // A few metrics that stay, as a program has.
+    let kept = registry.counter("kept_total", "a metric that stays").unwrap();
+    let families = registry
+        .family::<Counter, String>("kept_family", "a family that stays", &["plugin"])
+        .unwrap();
+    let cycle = move |registry: &Registry, families: &Family<Counter>, i: usize| {
+        let name = format!("plugin_{i}_calls");
+        match i % 3 {
+            0 => registry.counter(&name, "calls of one plugin").unwrap().inc(),
+            1 => registry
+                .gauge_f64(&name, "load of one plugin")
+                .unwrap()
+                .set(i as f64),
+            _ => {
+                let family = registry
+                    .family::<Counter, String>(&name, "calls per hook", &["hook"])
+                    .unwrap();
+                family.inc("connect");
+            }
+        }
+        // Exported while registered, then gone.
+        if i % 1000 == 0 {
+            assert!(registry.to_prometheus().contains(&name));
+        }
+        assert!(registry.unregister(&name));
+        assert!(!registry.unregister(&name));
+        families.inc("plugin");
+    };
+    // Each 100,000 cycles run on a thread of their own: its lookup cache (bounded, 64 KiB at
+    // most per metric type) goes with it when the thread has ended, which `join` waits for, and
+    // what is left is the registry's. Its tables reach their size in the first round.
+    let round = |k: usize| {
+        let (registry, families) = (Arc::clone(&registry), Arc::clone(&families));
+        std::thread::spawn(move || {
+            for i in k * 100_000..(k + 1) * 100_000 {
+                cycle(&registry, &families, i);
+            }
+        })
+        .join()
+        .unwrap();
+        CURRENT.load(Ordering::Relaxed)
+    };
+    let warm = round(0);
+    for k in 1..10 {
+        let grown = round(k).saturating_sub(warm);
+        assert!(
+            grown < 1024,
+            "the heap grew by {grown} bytes after {k}00,000 more register/unregister cycles"
+        );
+    }
+    kept.inc();
+    assert_eq!(registry.describe().len(), 2);
+    assert_eq!(families.get("plugin"), Some(1_000_000));
 }

@@ -64,8 +64,8 @@ pub enum RegistryError {
         given: usize,
         /// How many values the label type has.
         arity: usize,
-        /// The label type.
-        label_type: &'static str,
+        /// The label type, as the derive quotes it (`(String, String)`).
+        label_type: String,
     },
     /// The name does not end in the declared unit, or the kind takes no unit.
     #[error(

@@ -382,7 +382,7 @@ impl Registry {
                 name: name.into(),
                 given: keys.len(),
                 arity: L::ARITY,
-                label_type: std::any::type_name::<L>(),
+                label_type: short_type_name(std::any::type_name::<L>()),
             });
         }
         let buckets = M::declared_buckets(&options).map(<[f64]>::to_vec);
@@ -629,6 +629,23 @@ impl EncodeMetric for OverflowCounts<'_> {
             encoder.series(&[name], Sample::Counter(overflowed))
         })
     }
+}
+
+/// A type's name without its paths, as written in code: `(String, String)`.
+fn short_type_name(full: &str) -> String {
+    let mut out = String::with_capacity(full.len());
+    let mut word = String::new();
+    for c in full.chars() {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            word.push(c);
+        } else {
+            out.push_str(word.rsplit("::").next().unwrap_or_default());
+            word.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(word.rsplit("::").next().unwrap_or_default());
+    out
 }
 
 fn into_string(bytes: Vec<u8>) -> String {
