@@ -9,7 +9,9 @@ mod support;
 #[path = "../examples/kumod/metrics.rs"]
 mod kumod;
 
-use meterstick::{Counter, Family, Gauge, Histogram, Metrics, Registry};
+use meterstick::{
+    Buckets, Counter, CounterFn, Family, Gauge, GaugeFn, Histogram, Info, Metrics, Registry,
+};
 use support::{all_samples, parse_with_python, parser_name, samples_from_json, sorted};
 
 /// A registry with every shape the formats have to carry, named so that promtool's linter has
@@ -85,6 +87,123 @@ fn promtool_accepts_the_prometheus_text_without_findings() {
     let text = shapes().to_prometheus();
     let (code, printed) = support::promtool_check(&text);
     assert_eq!(code, 0, "promtool: {printed}\n{text}");
+}
+
+/// Every kind of the metric model, for the registry that uses every feature.
+#[derive(Metrics)]
+#[metrics(prefix = "model")]
+struct EveryKind {
+    /// the load average
+    load: Gauge<f64>,
+
+    /// CPU time spent, in seconds
+    #[metric(unit = "seconds")]
+    cpu_seconds_total: Counter<f64>,
+
+    /// bytes sent per peer, in bytes
+    #[metric(label = "peer", unit = "bytes")]
+    sent_bytes: Family<Counter<f64>>,
+
+    /// a ratio read at export time
+    #[metric(callback = || 0.25)]
+    ratio: GaugeFn<f64>,
+
+    /// seconds read at export time
+    #[metric(callback = || 12.5, unit = "seconds")]
+    busy_seconds_total: CounterFn<f64>,
+
+    /// the version and commit of the build
+    #[metric(labels("version", "commit"))]
+    build: Info<(String, String)>,
+
+    /// request time, in seconds
+    #[metric(buckets = [0.1, 1.0], unit = "seconds")]
+    request_seconds: Histogram,
+}
+
+/// A registry with every feature: constant labels, derived and runtime metrics of every kind,
+/// the process metrics.
+fn every_feature() -> Registry {
+    let registry = Registry::with_labels([("region", "eu \"west\""), ("zone", "b")]).unwrap();
+    let m = registry.register(EveryKind::new()).unwrap();
+    m.load.set(0.42);
+    m.cpu_seconds_total.inc_by(1.5);
+    m.sent_bytes.inc_by("mx.example.com", 2048.0);
+    m.sent_bytes.inc_by("new\nline \"peer\"", 1.0);
+    m.build.set(("1.2.0", "8a4f"));
+    m.request_seconds.time(|| ());
+    m.request_seconds.observe(0.5);
+    registry.register(Shapes::new()).unwrap();
+    #[cfg(feature = "process")]
+    registry
+        .register(meterstick::process::ProcessMetrics::new())
+        .unwrap();
+    let plugin = registry
+        .family::<Counter, String>("plugin_calls_total", "calls per plugin", &["plugin"])
+        .unwrap();
+    plugin.inc("spam_filter");
+    registry
+        .gauge_f64("plugin_queue_ratio", "how full the plugin queue is")
+        .unwrap()
+        .set(0.5);
+    registry
+        .histogram(
+            "plugin_wait_seconds",
+            "time waiting for a plugin, in seconds",
+            Buckets::exponential(0.001, 10.0, 4).unwrap(),
+        )
+        .unwrap()
+        .observe(0.02);
+    registry
+}
+
+#[test]
+#[ignore = "needs promtool and prometheus_client; see tests/support/mod.rs"]
+fn every_feature_passes_promtool_without_findings_and_parses_strictly() {
+    let registry = every_feature();
+    let text = registry.to_prometheus();
+    let (code, printed) = support::promtool_check(&text);
+    assert_eq!(code, 0, "promtool: {printed}\n{text}");
+    assert!(printed.trim().is_empty(), "promtool: {printed}");
+
+    let om = registry.to_openmetrics();
+    let parsed = parse_with_python(&[("openmetrics", &om), ("prometheus", &text)]);
+    let [Ok(om_families), Ok(text_families)] = &parsed[..] else {
+        panic!("a parser rejected the output: {parsed:?}\n{om}");
+    };
+    let family = |name: &str| {
+        om_families
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("no family {name} in {om}"))
+    };
+    let build = family("model_build");
+    assert_eq!(build.kind, "info");
+    assert_eq!(build.samples.len(), 1);
+    assert_eq!(build.samples[0].name, "model_build_info");
+    assert_eq!(build.samples[0].labels["version"], "1.2.0");
+    assert_eq!(build.samples[0].labels["region"], "eu \"west\"");
+    for (name, unit) in [
+        ("model_cpu_seconds", "seconds"),
+        ("model_sent_bytes", "bytes"),
+        ("model_busy_seconds", "seconds"),
+        ("model_request_seconds", "seconds"),
+    ] {
+        assert_eq!(family(name).unit, unit, "{name}");
+    }
+    assert_eq!(family("model_load").samples[0].value, "0.42");
+    // Every series carries the constant labels, first; both parsers agree on every sample.
+    for f in om_families.iter().chain(text_families) {
+        for s in &f.samples {
+            assert_eq!(s.labels.get("zone").map(String::as_str), Some("b"), "{s:?}");
+        }
+    }
+    let strip = |families: &[support::Family]| {
+        let mut samples = all_samples(families);
+        samples.retain(|s| !s.name.starts_with("process_"));
+        samples
+    };
+    assert_eq!(strip(om_families), strip(text_families));
 }
 
 #[test]

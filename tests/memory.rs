@@ -5,8 +5,8 @@
 //! deterministic, so these are no timed tests.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use meterstick::{Counter, Family, Metrics, Registry};
 
@@ -83,14 +83,19 @@ fn a_million_metrics_registered_and_unregistered_keep_the_heap_flat() {
     let _alone = ALONE.lock().unwrap_or_else(|e| e.into_inner());
     let registry = Arc::new(Registry::new());
     // A few metrics that stay, as a program has.
-    let kept = registry.counter("kept_total", "a metric that stays").unwrap();
+    let kept = registry
+        .counter("kept_total", "a metric that stays")
+        .unwrap();
     let families = registry
         .family::<Counter, String>("kept_family", "a family that stays", &["plugin"])
         .unwrap();
     let cycle = move |registry: &Registry, families: &Family<Counter>, i: usize| {
         let name = format!("plugin_{i}_calls");
         match i % 3 {
-            0 => registry.counter(&name, "calls of one plugin").unwrap().inc(),
+            0 => registry
+                .counter(&name, "calls of one plugin")
+                .unwrap()
+                .inc(),
             1 => registry
                 .gauge_f64(&name, "load of one plugin")
                 .unwrap()

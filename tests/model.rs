@@ -72,7 +72,11 @@ fn model() -> (Registry, Arc<Model>) {
 fn float_values_are_the_shortest_that_read_back_the_same() {
     let (_, m) = model();
     assert_eq!(m.load.get(), 1.0);
-    assert_eq!(m.cpu_seconds.get(), 2.5, "negative and NaN increments are ignored");
+    assert_eq!(
+        m.cpu_seconds.get(),
+        2.5,
+        "negative and NaN increments are ignored"
+    );
     assert_eq!(m.transferred_bytes_total.get("in"), Some(0.1 + 0.2));
     let mut g: Gauge<f64> = Gauge::new();
     g.inc();
@@ -395,7 +399,11 @@ fn constant_label_keys_follow_the_rules_of_label_keys() {
             matches!(err, RegistryError::InvalidLabelKey { ref name, .. } if name.is_empty()),
             "{key}: {err}"
         );
-        assert!(err.to_string().starts_with("the registry's constant labels: "), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("the registry's constant labels: "),
+            "{err}"
+        );
     }
     assert!(Registry::with_labels([("a", "1"), ("a", "2")]).is_err());
     assert!(Registry::with_labels([("job_name", "")]).is_ok());
@@ -431,7 +439,10 @@ fn a_scrape_prefix_prepends_to_every_name_in_every_format() {
     assert_eq!(json.as_object().unwrap().len(), 9);
     // The filter applies to the registered names, before the prefix.
     let filtered = write(Format::Prometheus, scrape.filter("app_re"));
-    assert!(filtered.starts_with("# HELP kumo_app_request_seconds "), "{filtered}");
+    assert!(
+        filtered.starts_with("# HELP kumo_app_request_seconds "),
+        "{filtered}"
+    );
     assert_eq!(filtered.matches("# TYPE").count(), 2);
     for bad in ["1x", "a-b", "é", " "] {
         assert_eq!(
@@ -439,4 +450,48 @@ fn a_scrape_prefix_prepends_to_every_name_in_every_format() {
             Err(RegistryError::InvalidPrefix { prefix: bad.into() })
         );
     }
+}
+
+#[test]
+fn float_updates_racing_on_threads_lose_nothing() {
+    // Multiples of 1/4 up to 2^40 are exact in an f64, so the total is exact whatever the
+    // order of the additions.
+    const THREADS: usize = 4;
+    const ROUNDS: usize = 50_000;
+    let counter: Counter<f64> = Counter::new();
+    let gauge: Gauge<f64> = Gauge::new();
+    let family: Family<Gauge<f64>> = Family::new();
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let (counter, gauge, family) = (&counter, &gauge, &family);
+            s.spawn(move || {
+                for i in 0..ROUNDS {
+                    counter.inc_by(0.25);
+                    counter.inc_by(-1.0);
+                    gauge.add(0.75);
+                    gauge.sub(0.25);
+                    family.add("shared", 0.5);
+                    if t == 0 && i % 1000 == 0 {
+                        // A scrape-like read never sees a torn value.
+                        let v = gauge.get();
+                        assert!(v >= 0.0 && v.fract() * 4.0 == (v.fract() * 4.0).trunc());
+                    }
+                }
+            });
+        }
+    });
+    let n = (THREADS * ROUNDS) as f64;
+    assert_eq!(counter.get(), 0.25 * n);
+    assert_eq!(gauge.get(), 0.5 * n);
+    assert_eq!(family.get("shared"), Some(0.5 * n));
+
+    // A `set` racing additions: the end value is the set value plus some of the additions,
+    // each applied whole.
+    let gauge: Gauge<f64> = Gauge::new();
+    std::thread::scope(|s| {
+        s.spawn(|| (0..ROUNDS).for_each(|_| gauge.add(1.0)));
+        s.spawn(|| (0..100).for_each(|_| gauge.set(0.5)));
+    });
+    let v = gauge.get();
+    assert!(v.fract() == 0.5 && v <= ROUNDS as f64 + 0.5, "{v}");
 }

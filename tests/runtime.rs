@@ -2,8 +2,6 @@
 //! every rule of the derive holds for them with the derive's own words, read from the expected
 //! compile errors in `tests/ui/`.
 
-use std::sync::Arc;
-
 use meterstick::{
     Buckets, Counter, Descriptor, EncodeMetric, Family, Gauge, Histogram, LabelKeyProblem,
     MetricGroup, MetricKind, Metrics, Registry, RegistryError, Visitor,
@@ -33,12 +31,16 @@ fn says_what_the_derive_says(err: &RegistryError, case: &str) {
 #[test]
 fn metrics_registered_by_name_export_like_derived_ones() {
     let registry = Registry::new();
-    let calls = registry.counter("plugin_calls", "calls of the plugin").unwrap();
+    let calls = registry
+        .counter("plugin_calls", "calls of the plugin")
+        .unwrap();
     let seconds = registry
         .counter_f64("plugin_cpu_seconds_total", "CPU time of the plugin")
         .unwrap();
     let queued = registry.gauge("plugin_queued", "work queued").unwrap();
-    let load = registry.gauge_f64("plugin_load", "load of the plugin").unwrap();
+    let load = registry
+        .gauge_f64("plugin_load", "load of the plugin")
+        .unwrap();
     let latency = registry
         .histogram(
             "plugin_latency_seconds",
@@ -100,7 +102,10 @@ fn metrics_registered_by_name_export_like_derived_ones() {
     assert_eq!(hook.label_keys(), ["hook"]);
     assert_eq!(hook.buckets(), Some(&[0.5][..]));
     assert_eq!(hook.sample_name(), "plugin_hook_seconds");
-    let calls_d = described.iter().find(|d| d.name() == "plugin_calls").unwrap();
+    let calls_d = described
+        .iter()
+        .find(|d| d.name() == "plugin_calls")
+        .unwrap();
     assert_eq!(calls_d.sample_name(), "plugin_calls_total");
     // The same as a derived family: the same type, the same JSON.
     #[derive(Metrics)]
@@ -155,10 +160,7 @@ fn unregister_removes_a_metric_registered_by_name_and_frees_its_name() {
 fn a_name_taken_in_any_format_is_refused() {
     let registry = Registry::new();
     registry.counter("sent", "messages sent").unwrap();
-    for (name, clash) in [
-        ("sent", "sent"),
-        ("sent_total", "sent_total"),
-    ] {
+    for (name, clash) in [("sent", "sent"), ("sent_total", "sent_total")] {
         assert_eq!(
             registry.gauge(name, "a gauge").unwrap_err(),
             RegistryError::DuplicateName { name: clash.into() }
@@ -172,7 +174,10 @@ fn a_name_taken_in_any_format_is_refused() {
         }
     );
     let err = registry.counter("sent", "again").unwrap_err();
-    assert!(err.to_string().contains("`sent` is already registered"), "{err}");
+    assert!(
+        err.to_string().contains("`sent` is already registered"),
+        "{err}"
+    );
     assert!(matches!(
         registry.counter("meterstick_mine", "reserved"),
         Err(RegistryError::ReservedName { .. })
@@ -215,14 +220,26 @@ fn every_rule_of_the_derive_holds_at_run_time_in_its_words() {
     says_what_the_derive_says(&err, "duplicate_label_key");
 
     let err = registry.gauge("silent", "").unwrap_err();
-    assert_eq!(err, RegistryError::MissingHelp { name: "silent".into() });
+    assert_eq!(
+        err,
+        RegistryError::MissingHelp {
+            name: "silent".into()
+        }
+    );
     says_what_the_derive_says(&err, "empty_help");
     assert!(registry.gauge("blank", " \n ").is_err());
 
     let err = registry
         .family::<Gauge, (String, String)>("pairs", help, &["service"])
         .unwrap_err();
-    assert!(matches!(err, RegistryError::LabelArity { given: 1, arity: 2, .. }));
+    assert!(matches!(
+        err,
+        RegistryError::LabelArity {
+            given: 1,
+            arity: 2,
+            ..
+        }
+    ));
     says_what_the_derive_says(&err, "label_arity");
     let err = registry
         .family::<Gauge, String>("single", help, &["service", "queue"])
@@ -237,7 +254,10 @@ fn every_rule_of_the_derive_holds_at_run_time_in_its_words() {
         }
     }
     let busy = Descriptor::new("busy", help, MetricKind::Counter, &[], None).with_unit("seconds");
-    let err = registry.register(WithUnit(busy, Counter::new())).err().unwrap();
+    let err = registry
+        .register(WithUnit(busy, Counter::new()))
+        .err()
+        .unwrap();
     assert_eq!(
         err,
         RegistryError::InvalidUnit {
@@ -246,10 +266,14 @@ fn every_rule_of_the_derive_holds_at_run_time_in_its_words() {
         }
     );
     says_what_the_derive_says(&err, "unit_not_in_name");
-    let fine =
-        Descriptor::new("busy_seconds_total", help, MetricKind::Counter, &[], None).with_unit("seconds");
+    let fine = Descriptor::new("busy_seconds_total", help, MetricKind::Counter, &[], None)
+        .with_unit("seconds");
     registry.register(WithUnit(fine, Counter::new())).unwrap();
-    assert!(registry.to_openmetrics().contains("# UNIT busy_seconds seconds\n"));
+    assert!(
+        registry
+            .to_openmetrics()
+            .contains("# UNIT busy_seconds seconds\n")
+    );
 
     // Nothing was registered by a refused call.
     assert_eq!(registry.describe().len(), 1);

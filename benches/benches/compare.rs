@@ -167,7 +167,7 @@ fn w1_w2(c: &mut Criterion) {
     g.bench_function("atomic fetch_add", |b| {
         b.iter(|| black_box(&raw).fetch_add(1, Ordering::Relaxed))
     });
-    let ms = Counter::new();
+    let ms: Counter = Counter::new();
     g.bench_function("meterstick", |b| b.iter(|| black_box(&ms).inc()));
     let p = prometheus::IntCounter::new("c", "h").unwrap();
     g.bench_function("prometheus", |b| b.iter(|| black_box(&p).inc()));

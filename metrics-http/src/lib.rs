@@ -413,20 +413,17 @@ async fn metrics_json(
     stream(endpoint, Format::Json, &query).await
 }
 
-/// What `?prefix=` and `?filter=` ask of an export, or the `400` answer to a prefix that would
-/// make names invalid.
-fn scrape_options(query: &HashMap<String, String>) -> Result<(String, String), Response> {
+/// What `?prefix=` and `?filter=` ask of an export, or the text of the `400` answer to a
+/// prefix that would make names invalid.
+fn scrape_options(query: &HashMap<String, String>) -> Result<(String, String), String> {
     let prefix = query.get("prefix").cloned().unwrap_or_default();
     let filter = query.get("filter").cloned().unwrap_or_default();
     match Scrape::new().prefix(&prefix) {
         Ok(_) => Ok((prefix, filter)),
-        Err(_) => Err(text(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "prefix {} would make invalid metric names; use ASCII letters, digits, `_` and \
-                 `:`, not starting with a digit\n",
-                quote_short(&prefix)
-            ),
+        Err(_) => Err(format!(
+            "prefix {} would make invalid metric names; use ASCII letters, digits, `_` and `:`, \
+             not starting with a digit\n",
+            quote_short(&prefix)
         )),
     }
 }
@@ -463,7 +460,7 @@ fn negotiate(accept: Option<&HeaderValue>) -> Format {
 async fn stream(endpoint: Endpoint, format: Format, query: &HashMap<String, String>) -> Response {
     let (prefix, filter) = match scrape_options(query) {
         Ok(options) => options,
-        Err(response) => return response,
+        Err(refusal) => return text(StatusCode::BAD_REQUEST, refusal),
     };
     let Some(slot) = endpoint.scrapes.admit(endpoint.write_timeout).await else {
         let mut response = text(

@@ -46,6 +46,8 @@ pub struct Family {
     pub name: String,
     pub kind: String,
     pub help: String,
+    /// The unit OpenMetrics declared (empty without one).
+    pub unit: String,
     pub samples: Vec<Sample>,
 }
 
@@ -91,6 +93,7 @@ pub fn parse_with_python(inputs: &[(&str, &str)]) -> Vec<Result<Vec<Family>, Str
                     name: f["name"].as_str().unwrap().to_owned(),
                     kind: f["type"].as_str().unwrap().to_owned(),
                     help: f["help"].as_str().unwrap().to_owned(),
+                    unit: f["unit"].as_str().unwrap_or_default().to_owned(),
                     samples: f["samples"]
                         .as_array()
                         .unwrap()

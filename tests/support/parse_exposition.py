@@ -32,6 +32,7 @@ def parse(item):
                 "name": family.name,
                 "type": family.type,
                 "help": family.documentation,
+                "unit": family.unit,
                 "samples": [
                     {"name": s.name, "labels": s.labels, "value": number(s.value)}
                     for s in family.samples
