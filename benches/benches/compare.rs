@@ -440,6 +440,76 @@ impl LabeledPeers {
     }
 }
 
+/// The float gauge: `set` against an atomic store of the bits, `add` against the float gauges of
+/// the peers (each adds by compare-and-swap, as meterstick does).
+fn float_gauge(c: &mut Criterion) {
+    let mut g = c.benchmark_group("F1 float gauge set, 1 thread");
+    let raw = AtomicU64::new(0);
+    g.bench_function("atomic store", |b| {
+        b.iter(|| black_box(&raw).store(black_box(0.5f64).to_bits(), Ordering::Relaxed))
+    });
+    let ms: Gauge<f64> = Gauge::new();
+    g.bench_function("meterstick", |b| b.iter(|| black_box(&ms).set(black_box(0.5))));
+    g.finish();
+
+    let mut g = c.benchmark_group("F1 in turns");
+    let turns = Turns::new(300_000);
+    g.bench_function("meterstick + atomic store", |b| {
+        b.iter_custom(|n| {
+            turns.run(
+                n,
+                |k| (0..k).for_each(|i| black_box(&ms).set(black_box(i as f64))),
+                |k| {
+                    (0..k).for_each(|i| {
+                        black_box(&raw).store(black_box(i as f64).to_bits(), Ordering::Relaxed)
+                    })
+                },
+            )
+        })
+    });
+    turns.report("F1 set", "meterstick", "atomic store");
+    g.finish();
+
+    let mut g = c.benchmark_group("F2 float gauge add, 1 thread");
+    g.bench_function("meterstick", |b| b.iter(|| black_box(&ms).add(black_box(0.5))));
+    let p = prometheus::Gauge::new("g", "h").unwrap();
+    g.bench_function("prometheus", |b| b.iter(|| black_box(&p).add(black_box(0.5))));
+    let pc = prometheus_client::metrics::gauge::Gauge::<f64, AtomicU64>::default();
+    g.bench_function("prometheus-client", |b| {
+        b.iter(|| black_box(&pc).inc_by(black_box(0.5)))
+    });
+    let recorder = metrics_recorder();
+    let mg = metrics::with_local_recorder(&recorder, || metrics::gauge!("g"));
+    g.bench_function("metrics", |b| {
+        b.iter(|| black_box(&mg).increment(black_box(0.5)))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("F2 in turns");
+    let turns = Turns::new(300_000);
+    for peer in ["prometheus-client", "metrics", "prometheus"] {
+        g.bench_function(format!("meterstick + {peer}"), |b| {
+            b.iter_custom(|n| {
+                turns.run(
+                    n,
+                    |k| (0..k).for_each(|_| black_box(&ms).add(black_box(0.5))),
+                    |k| match peer {
+                        "prometheus-client" => {
+                            (0..k).for_each(|_| {
+                                black_box(&pc).inc_by(black_box(0.5));
+                            })
+                        }
+                        "metrics" => (0..k).for_each(|_| black_box(&mg).increment(black_box(0.5))),
+                        _ => (0..k).for_each(|_| black_box(&p).add(black_box(0.5))),
+                    },
+                )
+            })
+        });
+        turns.report("F2 add", "meterstick", peer);
+    }
+    g.finish();
+}
+
 fn w3_w4(c: &mut Criterion) {
     let peers = LabeledPeers::new(values());
     let mut g = c.benchmark_group("W3 labeled inc by &str, 1 thread");
@@ -457,6 +527,26 @@ fn w3_w4(c: &mut Criterion) {
     // The same, meterstick and each peer in turns (about a millisecond each).
     let mut g = c.benchmark_group("W3 in turns");
     peers.bench_in_turns(&mut g, "W3", 1, 50_000);
+    g.finish();
+
+    // A family registered by name at run time against the derived one, in turns.
+    let mut g = c.benchmark_group("W3 runtime family in turns");
+    let registry = Registry::new();
+    let runtime = registry
+        .family::<Counter, String>("delivered", "messages delivered, per service", &["service"])
+        .unwrap();
+    let turns = Turns::new(50_000);
+    let (mut a, mut b) = (Cycle::starting_at(values(), 0), Cycle::starting_at(values(), 0));
+    g.bench_function("runtime + derived", |bencher| {
+        bencher.iter_custom(|n| {
+            turns.run(
+                n,
+                |k| (0..k).for_each(|_| runtime.inc(a.next())),
+                |k| (0..k).for_each(|_| peers.meterstick.delivered.inc(b.next())),
+            )
+        })
+    });
+    turns.report("W3 runtime family", "runtime", "derived");
     g.finish();
 
     let mut g = c.benchmark_group("W4 labeled inc by &str, 2 threads (per thread)");
@@ -940,7 +1030,7 @@ fn w8(c: &mut Criterion) {
 criterion_group! {
     name = hot_path;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = w1_w2, w3_w4, w5
+    targets = w1_w2, float_gauge, w3_w4, w5
 }
 criterion_group! {
     name = export;
