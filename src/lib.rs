@@ -67,10 +67,12 @@
 //!
 //! | key | meaning |
 //! |---|---|
-//! | `counter`, `gauge`, `histogram` | the kind; optional when the field type says it, and must agree with it |
+//! | `counter`, `gauge`, `histogram`, `info` | the kind; optional when the field type says it, and must agree with it |
 //! | `help = "..."` | the help text; without it, the first paragraph of the doc comment, joined into one line |
 //! | `name = "..."` | the exported name (before the prefix); without it, the field name |
 //! | `label = "k"`, `labels("k1", "k2", ...)` | the label keys of a `Family`, as many as its label type has values |
+//! | `unit = "..."` | the unit (`seconds`, `bytes`), written as `# UNIT` in OpenMetrics; the name must end in `_<unit>` (before `_total` for a counter) |
+//! | `exact_name` | a counter keeps its name in every format, without `_total` (see [one series name](#one-series-name-in-every-format)) |
 //! | `buckets = [...]` | a histogram's upper bounds: number literals, finite, strictly increasing; without it, [`DEFAULT_BUCKETS`] |
 //! | `prune` | a `Family` whose series live while a [`Series`] handle does ([`Family::pruning`]) |
 //! | `max_series = N` | a `Family` of at most `N` series, the last an overflow series ([`Family::max_series`]) |
@@ -79,15 +81,17 @@
 //! | `skip` | the field is not a metric; it is built with `Default` |
 //!
 //! The container attribute `#[metrics(...)]` takes `prefix = "..."` (names become
-//! `<prefix>_<name>`; nested groups keep their own) and `crate = path` (where the runtime is, when
-//! `::meterstick` is not the path to it).
+//! `<prefix>_<name>`; nested groups keep their own), `exact_names` (`exact_name` on every
+//! counter of the struct) and `crate = path` (where the runtime is, when `::meterstick` is not
+//! the path to it).
 //!
 //! Every mistake is a compile error spanned on the offending field or key, and all errors of a
 //! struct are reported in one compile: missing help, an invalid metric name
 //! (`[a-zA-Z_:][a-zA-Z0-9_:]*`) or label key (`[a-zA-Z_][a-zA-Z0-9_]*`, not `__`-prefixed, not
 //! `le`), a name used twice, label keys that do not match the family's label type, `buckets` on a
 //! non-histogram or bounds that are not finite and increasing, a kind that contradicts the type,
-//! unknown keys, and enums, unions or tuple structs.
+//! a name that does not end in its unit, `exact_name` on anything but a counter, unknown keys,
+//! and enums, unions or tuple structs.
 //!
 //! After an error the derive still writes every impl, as stubs, so that nothing else in the
 //! program adds errors of its own; registering something that is not a group of metrics (a lone
@@ -102,10 +106,21 @@
 //! ## Metric types
 //!
 //! - [`Counter`]: `inc()`, `inc_by(u64)`, `get()`. Monotonic; wraps at `u64::MAX`.
+//!   `Counter<f64>` counts seconds or bytes that are not whole: `inc_by(f64)` ignores a negative
+//!   or NaN amount, so it never goes down.
 //! - [`ShardedCounter`]: the same, for a counter many threads bump at once: one slot per
 //!   thread on its own cache line, summed when read.
-//! - [`Gauge`]: `set(i64)`, `inc()`, `dec()`, `add(i64)`, `sub(i64)`, `get()`.
+//! - [`Gauge`]: `set(i64)`, `inc()`, `dec()`, `add(i64)`, `sub(i64)`, `get()`. `Gauge<f64>`
+//!   holds a load average or a ratio: `set` and `get` are one atomic instruction, `add` and `sub`
+//!   a compare-and-swap.
 //! - [`Histogram`]: `observe(f64)`; cumulative bucket counts, sum and count.
+//!   [`Histogram::start_timer`] gives a [`HistogramTimer`] that records the seconds elapsed when
+//!   dropped (`stop()` records and returns them, `discard()` records nothing);
+//!   [`Histogram::time`] times a closure. Both work through a [`Series`] handle.
+//! - [`Info<L>`](Info): facts such as the version as the labels of one series of value 1:
+//!   `set(labels)`.
+//! - [`GaugeFn`] and [`CounterFn`] (of `i64`/`u64`, or `f64`): read from a function at export
+//!   time.
 //! - [`Family<M, L = String>`](Family): one `M` per set of label values. `L` is `String` for one
 //!   key and a tuple of `String`s for several (up to [`MAX_LABELS`]); lookups take `&str` or a
 //!   tuple of `&str` and allocate only on the first insert. `with(labels)` returns an owned
@@ -121,9 +136,12 @@
 //! sorted), `[{"k1": "v1", "k2": "v2", "@": n}, ...]` for several (keys in declared order, entries
 //! sorted by their values), and `null` for a family with no series. A histogram's value is
 //! `{"avg": sum/count, "bucket": [[le, cumulative count], ...], "count": n, "sum": s}` without the
-//! `+Inf` bucket, `avg` being `null` while there are no observations. Numbers are written as
-//! `serde_json` writes an `f64` (`0.0`, `46.0`), counts as integers, NaN and infinities as `null`;
-//! strings are escaped per RFC 8259. [`Registry::to_json`] is compact,
+//! `+Inf` bucket, `avg` being `null` while there are no observations. An [`Info`] metric's value
+//! is the object of its labels, `{"version": "1.2.0", "commit": "8a4f"}` (type `"info"`), or
+//! `null` before it is set. Numbers are written as `serde_json` writes an `f64` (`0.0`, `46.0`,
+//! `0.30000000000000004`, `1e+21`: the shortest form that reads back the same), counts as
+//! integers, NaN and infinities as `null`; strings are escaped per RFC 8259. Units and the
+//! registry's constant labels are not part of the document. [`Registry::to_json`] is compact,
 //! [`Registry::to_json_pretty`] indents by two spaces, [`Registry::write_json`] streams into any
 //! `io::Write`.
 //!
@@ -135,16 +153,29 @@
 //! [`Registry::render_into`] appends any format to a buffer the caller keeps. The text formats list
 //! families by name and series by label values, with `# HELP` and `# TYPE` lines formatted once,
 //! at registration; histograms have cumulative `_bucket{le="..."}` samples up to
-//! `le="+Inf"`, then `_sum` and `_count`; non-finite values are `NaN`, `+Inf`, `-Inf`. OpenMetrics
-//! names a counter family without `_total` and its samples with it, and ends with `# EOF`.
+//! `le="+Inf"`, then `_sum` and `_count`; floats are the shortest that read back the same, and
+//! non-finite values are `NaN`, `+Inf`, `-Inf`. OpenMetrics names a counter family without
+//! `_total` and its samples with it, an info family without `_info` and its sample with it,
+//! writes `# UNIT` where a unit was declared, and ends with `# EOF`. The Prometheus text, which
+//! has no info type, writes an info metric as a gauge of value 1.
 //!
 //! Help escapes `\` and newline (and `"` in OpenMetrics); label values escape `\`, `"` and
 //! newline, and any other Unicode passes through; white space at either end of a help text
 //! cannot be carried, so the derive trims it. OpenMetrics forbids a negative or NaN `_sum`, and a
 //! `_sum` beside buckets below zero: such a histogram series is written there with its buckets
-//! only (the `+Inf` bucket is the count). The Prometheus text writes a counter under the name it
-//! was declared with, so KumoMTA's names (`total_messages_delivered`) parse, though `promtool`
-//! lints them. Prometheus stores an empty label value as an absent label.
+//! only (the `+Inf` bucket is the count). Prometheus stores an empty label value as an absent
+//! label.
+//!
+//! ### One series name in every format
+//!
+//! A Prometheus server stores what it reads, so both text formats give each metric the same
+//! sample name, [`Descriptor::sample_name`]: a counter declared as `delivered` is
+//! `delivered_total` in the Prometheus text as in OpenMetrics, and an info metric `build` is
+//! `build_info`. JSON keeps the declared name. To keep a counter's exact name in the text formats
+//! too (KumoMTA's `total_messages_delivered`), declare it `#[metric(exact_name)]`, or
+//! `#[metrics(exact_names)]` on the struct: OpenMetrics, which requires `_total` on a counter's
+//! samples, then types it `unknown` under that name, so the server still stores one name
+//! (`promtool` lints such a counter, and `rate()` works on it as on any counter).
 //!
 //! ```
 //! # use meterstick::{Counter, Metrics, Registry};
@@ -178,6 +209,67 @@
 //! - [`Global`]: a group in a `static`, registered in [`Registry::global`] on first use.
 //! - [`Registry::describe`] and [`Registry::describe_markdown`]: the metrics' metadata.
 //!
+//! ## Constant labels, runtime registration, process metrics
+//!
+//! - [`Registry::with_labels`]`([("instance", "mx1")])`: labels written first on every series of
+//!   both text formats. Keys follow the rules of label keys; a metric declaring the same key is
+//!   refused at registration, with an error naming both. `/metrics.json` leaves them out: the
+//!   document has no place for them, and whoever reads it knows which process it asked.
+//! - [`Registry::counter`], [`Registry::counter_f64`], [`Registry::gauge`],
+//!   [`Registry::gauge_f64`], [`Registry::gauge_fn`], [`Registry::counter_fn`],
+//!   [`Registry::histogram`], [`Registry::family`] and [`Registry::family_with`] register a
+//!   metric whose name is known only at run time (a plugin's), each returning an `Arc` of it;
+//!   the derive's rules are checked with the derive's messages, and [`Registry::unregister`]
+//!   removes it and frees its name. A runtime family is the same type as a derived one, with the
+//!   same lookups.
+//! - `process::ProcessMetrics` (default feature `process`): the standard `process_*` metrics
+//!   (CPU seconds, resident and virtual memory, open and maximum file descriptors, start time,
+//!   threads), read at each export from `/proc` on Linux; on other systems they are described
+//!   without a value.
+//! - [`Scrape`]: [`Registry::write_format`] with a prefix prepended to every name (KumoMTA's
+//!   `GET /metrics?prefix=`) and a filter on names.
+//!
+//! ```
+//! use meterstick::{Counter, Gauge, Histogram, Info, Metrics, Registry};
+//! use std::time::Duration;
+//!
+//! #[derive(Metrics)]
+//! struct Service {
+//!     /// the version of the build
+//!     #[metric(label = "version")]
+//!     build: Info,
+//!     /// the load average
+//!     load: Gauge<f64>,
+//!     /// time spent handling requests, in seconds
+//!     #[metric(unit = "seconds")]
+//!     busy_seconds_total: Counter<f64>,
+//!     /// time per request, in seconds
+//!     #[metric(unit = "seconds")]
+//!     request_seconds: Histogram,
+//! }
+//!
+//! # fn main() -> Result<(), meterstick::RegistryError> {
+//! let registry = Registry::with_labels([("instance", "mx1")])?;
+//! let m = registry.register(Service::new())?;
+//! m.build.set("1.2.0");
+//! m.load.set(0.42);
+//! m.request_seconds.time(|| std::thread::sleep(Duration::from_millis(1)));
+//! let timer = m.request_seconds.start_timer(); // records when dropped, or at `stop()`
+//! assert!(timer.stop() >= 0.0);
+//! m.busy_seconds_total.inc_by(0.001);
+//! let plugin = registry.counter("spam_filter_calls", "calls of the spam filter plugin")?;
+//! plugin.inc();
+//!
+//! let text = registry.to_prometheus();
+//! assert!(text.contains("\nbuild_info{instance=\"mx1\",version=\"1.2.0\"} 1\n"));
+//! assert!(text.contains("\nload{instance=\"mx1\"} 0.42\n"));
+//! assert!(text.contains("\nspam_filter_calls_total{instance=\"mx1\"} 1\n"));
+//! assert!(registry.to_openmetrics().contains("# UNIT busy_seconds seconds\n"));
+//! assert!(registry.unregister("spam_filter_calls"));
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Label values that are all `__overflow__` name a limited family's overflow series itself: a
 //! lookup of them is counted as one sent there. A callback runs with no lock held, so it may
 //! replace its own function; one that panics leaves its metric without a value, and the export
@@ -188,7 +280,8 @@
 //! With the default `http` feature, [`http`] (the `meterstick-http` crate) serves
 //! `GET /metrics` (Prometheus text, or OpenMetrics when the scraper's `Accept` prefers it) and
 //! `GET /metrics.json` to the peers of a [`http::TrustedHosts`] list, answering every other peer
-//! `403`; [`http::serve`] runs a server, [`http::router`] mounts the routes in an axum
+//! `403`; `?prefix=P` prepends `P` to every name, as KumoMTA's endpoint does, and `?filter=F`
+//! keeps the metrics whose name starts with `F`; [`http::serve`] runs a server, [`http::router`] mounts the routes in an axum
 //! application, and [`http::Limits`] bounds what slow, stalled or hostile clients can hold.
 //! Without the feature, nothing async is built.
 //!

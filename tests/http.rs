@@ -137,7 +137,7 @@ async fn prefix_prepends_to_every_name_and_filter_keeps_some() {
         .await
         .unwrap();
     assert!(
-        om.contains("\n# TYPE kumo_total_messages_delivered counter\n"),
+        om.contains("\n# TYPE kumo_total_messages_delivered unknown\n"),
         "{om}"
     );
 

@@ -449,7 +449,9 @@ fn float_gauge(c: &mut Criterion) {
         b.iter(|| black_box(&raw).store(black_box(0.5f64).to_bits(), Ordering::Relaxed))
     });
     let ms: Gauge<f64> = Gauge::new();
-    g.bench_function("meterstick", |b| b.iter(|| black_box(&ms).set(black_box(0.5))));
+    g.bench_function("meterstick", |b| {
+        b.iter(|| black_box(&ms).set(black_box(0.5)))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("F1 in turns");
@@ -471,9 +473,13 @@ fn float_gauge(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("F2 float gauge add, 1 thread");
-    g.bench_function("meterstick", |b| b.iter(|| black_box(&ms).add(black_box(0.5))));
+    g.bench_function("meterstick", |b| {
+        b.iter(|| black_box(&ms).add(black_box(0.5)))
+    });
     let p = prometheus::Gauge::new("g", "h").unwrap();
-    g.bench_function("prometheus", |b| b.iter(|| black_box(&p).add(black_box(0.5))));
+    g.bench_function("prometheus", |b| {
+        b.iter(|| black_box(&p).add(black_box(0.5)))
+    });
     let pc = prometheus_client::metrics::gauge::Gauge::<f64, AtomicU64>::default();
     g.bench_function("prometheus-client", |b| {
         b.iter(|| black_box(&pc).inc_by(black_box(0.5)))
@@ -494,11 +500,9 @@ fn float_gauge(c: &mut Criterion) {
                     n,
                     |k| (0..k).for_each(|_| black_box(&ms).add(black_box(0.5))),
                     |k| match peer {
-                        "prometheus-client" => {
-                            (0..k).for_each(|_| {
-                                black_box(&pc).inc_by(black_box(0.5));
-                            })
-                        }
+                        "prometheus-client" => (0..k).for_each(|_| {
+                            black_box(&pc).inc_by(black_box(0.5));
+                        }),
                         "metrics" => (0..k).for_each(|_| black_box(&mg).increment(black_box(0.5))),
                         _ => (0..k).for_each(|_| black_box(&p).add(black_box(0.5))),
                     },
@@ -536,7 +540,10 @@ fn w3_w4(c: &mut Criterion) {
         .family::<Counter, String>("delivered", "messages delivered, per service", &["service"])
         .unwrap();
     let turns = Turns::new(50_000);
-    let (mut a, mut b) = (Cycle::starting_at(values(), 0), Cycle::starting_at(values(), 0));
+    let (mut a, mut b) = (
+        Cycle::starting_at(values(), 0),
+        Cycle::starting_at(values(), 0),
+    );
     g.bench_function("runtime + derived", |bencher| {
         bencher.iter_custom(|n| {
             turns.run(
@@ -905,7 +912,7 @@ fn formatting_baseline(series: usize) -> (Vec<(Vec<u8>, u64)>, Vec<u8>) {
     let mut lines: Vec<(Vec<u8>, u64)> = (0..series)
         .map(|i| {
             (
-                format!("delivered{{service=\"smtp_client:source{i}->\"}} ").into_bytes(),
+                format!("delivered_total{{service=\"smtp_client:source{i}->\"}} ").into_bytes(),
                 i as u64,
             )
         })

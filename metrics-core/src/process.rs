@@ -103,6 +103,8 @@ readings! {
         => || read::virtual_bytes().map(Sample::Gauge);
 }
 
+// Not offered as an example when something else fails to be a group.
+#[diagnostic::do_not_recommend]
 impl MetricGroup for ProcessMetrics {
     fn visit<'a>(&'a self, visitor: &mut dyn Visitor<'a>) {
         for (descriptor, reading) in &READINGS {

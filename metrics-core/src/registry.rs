@@ -399,9 +399,10 @@ impl Registry {
         buckets: Option<Vec<f64>>,
         metric: M,
     ) -> Result<Arc<M>, RegistryError> {
+        // Trimmed as the derive trims: the text formats cannot carry white space at either end.
         let descriptor = Descriptor::owned(
             name.into(),
-            help.into(),
+            help.trim().into(),
             kind,
             keys.iter().map(|k| (*k).to_owned()).collect(),
             buckets,
