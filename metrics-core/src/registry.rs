@@ -19,6 +19,7 @@ use crate::histogram::{Buckets, Histogram};
 use crate::label::LabelSet;
 use crate::metric::{Metric, MetricKind, Sample};
 use crate::rules;
+use crate::value::{CounterValue, GaugeValue};
 
 /// The set of metric groups that a process exports.
 ///
@@ -280,7 +281,7 @@ impl Registry {
     }
 
     /// As [`Registry::counter`], for a gauge whose value `f` gives at export time.
-    pub fn gauge_fn<V: crate::GaugeValue>(
+    pub fn gauge_fn<V: GaugeValue>(
         &self,
         name: &str,
         help: &str,
@@ -297,7 +298,7 @@ impl Registry {
     }
 
     /// As [`Registry::counter`], for a counter whose total `f` gives at export time.
-    pub fn counter_fn<V: crate::CounterValue>(
+    pub fn counter_fn<V: CounterValue>(
         &self,
         name: &str,
         help: &str,
