@@ -249,7 +249,7 @@ async fn two_hundred_clients_scrape_100k_series_while_two_threads_update() {
                         .unwrap_or_default()
                         .to_owned();
                     assert!(
-                        last_line.starts_with("series{id=\"series-0099999\"} "),
+                        last_line.starts_with("series_total{id=\"series-0099999\"} "),
                         "{last_line}"
                     );
                 }
