@@ -495,3 +495,53 @@ fn float_updates_racing_on_threads_lose_nothing() {
     let v = gauge.get();
     assert!(v.fract() == 0.5 && v <= ROUNDS as f64 + 0.5, "{v}");
 }
+
+#[test]
+fn an_info_set_racing_scrapes_is_seen_whole() {
+    #[derive(Metrics)]
+    struct Build {
+        /// the running build
+        #[metric(info, labels("version", "commit"))]
+        build: Info<(String, String)>,
+    }
+    let registry = Registry::new();
+    let m = registry.register(Build::new()).unwrap();
+    m.build.set(("1.0", "aaaa"));
+    // The setter runs until the scraper has made 500 exports of each format.
+    let scraped = std::sync::atomic::AtomicUsize::new(0);
+    let sets = std::thread::scope(|s| {
+        let setter = s.spawn(|| {
+            let mut sets = 0u64;
+            while scraped.load(std::sync::atomic::Ordering::Relaxed) < 500 {
+                let pair = if sets % 2 == 0 {
+                    ("2.0", "bbbb")
+                } else {
+                    ("1.0", "aaaa")
+                };
+                m.build.set(pair);
+                sets += 1;
+            }
+            sets
+        });
+        for _ in 0..500 {
+            // Each export shows one of the two pairs, never a value of each.
+            let text = registry.to_prometheus();
+            let line = text.lines().last().unwrap();
+            assert!(
+                line == "build_info{version=\"1.0\",commit=\"aaaa\"} 1"
+                    || line == "build_info{version=\"2.0\",commit=\"bbbb\"} 1",
+                "{line}"
+            );
+            let json: serde_json::Value = serde_json::from_str(&registry.to_json()).unwrap();
+            let value = &json["build"]["value"];
+            assert!(
+                (value["version"] == "1.0" && value["commit"] == "aaaa")
+                    || (value["version"] == "2.0" && value["commit"] == "bbbb"),
+                "{value}"
+            );
+            scraped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        setter.join().unwrap()
+    });
+    assert!(sets > 0);
+}
