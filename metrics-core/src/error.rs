@@ -179,3 +179,36 @@ pub enum BucketsError {
     #[error("bucket bounds must be strictly increasing, but {0} is followed by {1}")]
     NotIncreasing(f64, f64),
 }
+
+/// Why an exemplar was refused. The update it came with is counted all the same; only the
+/// exemplar is not kept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExemplarError {
+    /// The label names and values together are longer than OpenMetrics allows.
+    #[error(
+        "the exemplar's label names and values take {chars} characters together; OpenMetrics \
+         allows at most {max}, so the exemplar is not kept"
+    )]
+    TooLong {
+        /// How many characters (Unicode code points) the names and values take.
+        chars: usize,
+        /// The most allowed, 128.
+        max: usize,
+    },
+    /// A label name is not of ASCII letters, digits and `_`, or starts with a digit.
+    #[error(
+        "`{name}` is not a valid exemplar label name: use ASCII letters, digits and `_`, not \
+         starting with a digit"
+    )]
+    InvalidName {
+        /// The name given.
+        name: String,
+    },
+    /// A label name is given twice.
+    #[error("exemplar label name `{name}` is given twice")]
+    Twice {
+        /// The name given twice.
+        name: String,
+    },
+}

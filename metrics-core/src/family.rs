@@ -12,6 +12,7 @@ use hashbrown::HashTable;
 
 use crate::cache::{self, Cached};
 use crate::counter::Counter;
+use crate::error::ExemplarError;
 use crate::escape;
 use crate::gauge::Gauge;
 use crate::histogram::Histogram;
@@ -616,6 +617,27 @@ impl<L: LabelSet> Family<Counter<$v>, L> {
         self.apply(labels, |c| c.inc_by(n))
     }
 
+    /// Adds one to the series with these label values and keeps `exemplar` as its latest
+    /// exemplar: see [`Counter::inc_with_exemplar`].
+    pub fn inc_with_exemplar(
+        &self,
+        labels: L::Ref<'_>,
+        exemplar: &[(&str, &str)],
+    ) -> Result<(), ExemplarError> {
+        self.apply(labels, |c| c.inc_with_exemplar(exemplar))
+    }
+
+    /// Adds `n` to the series with these label values and keeps `exemplar` as its latest
+    /// exemplar: see [`Counter::inc_by_with_exemplar`].
+    pub fn inc_by_with_exemplar(
+        &self,
+        labels: L::Ref<'_>,
+        n: $v,
+        exemplar: &[(&str, &str)],
+    ) -> Result<(), ExemplarError> {
+        self.apply(labels, |c| c.inc_by_with_exemplar(n, exemplar))
+    }
+
     /// The total of the series with these label values, if it exists.
     pub fn get(&self, labels: L::Ref<'_>) -> Option<$v> {
         self.find(labels, Counter::get)
@@ -675,6 +697,17 @@ impl<L: LabelSet> Family<Histogram, L> {
     #[inline]
     pub fn observe(&self, labels: L::Ref<'_>, v: f64) {
         self.apply(labels, |h| h.observe(v))
+    }
+
+    /// Records `v` in the series with these label values and keeps `exemplar` as the latest
+    /// exemplar of its bucket: see [`Histogram::observe_with_exemplar`].
+    pub fn observe_with_exemplar(
+        &self,
+        labels: L::Ref<'_>,
+        v: f64,
+        exemplar: &[(&str, &str)],
+    ) -> Result<(), ExemplarError> {
+        self.apply(labels, |h| h.observe_with_exemplar(v, exemplar))
     }
 }
 

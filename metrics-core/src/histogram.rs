@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use crate::atomic_f64::add_f64;
-use crate::error::BucketsError;
+use crate::error::{BucketsError, ExemplarError};
+use crate::exemplar::{self, Exemplar};
 
 /// The default upper bounds, in seconds, as used by the Prometheus client libraries.
 pub const DEFAULT_BUCKETS: &[f64] = &[
@@ -119,14 +120,59 @@ impl Histogram {
     /// NaN lands in the `+Inf` bucket and makes the sum NaN, as in the Prometheus clients.
     #[inline]
     pub fn observe(&self, v: f64) {
+        self.counts[self.bucket_of(v)].fetch_add(1, Ordering::Relaxed);
+        add_f64(&self.sum, v);
+    }
+
+    /// Records one observation of `v` and keeps `labels` (such as `[("trace_id", id)]`) as the
+    /// latest exemplar of the bucket `v` falls in, with the time and `v`. OpenMetrics and the
+    /// protobuf format write it on that bucket.
+    ///
+    /// The observation is always recorded; the exemplar is refused as
+    /// [`Counter::inc_with_exemplar`](crate::Counter::inc_with_exemplar) says.
+    ///
+    /// ```
+    /// # use meterstick_core::Histogram;
+    /// let latency = Histogram::default();
+    /// latency.observe_with_exemplar(0.3, &[("trace_id", "4bf92f3577b34da6")]).unwrap();
+    /// // 0.3 falls in the bucket up to 0.5, the seventh.
+    /// assert_eq!(latency.exemplar(6).unwrap().value(), 0.3);
+    /// ```
+    pub fn observe_with_exemplar(
+        &self,
+        v: f64,
+        labels: &[(&str, &str)],
+    ) -> Result<(), ExemplarError> {
+        let bucket = self.bucket_of(v);
+        self.counts[bucket].fetch_add(1, Ordering::Relaxed);
+        add_f64(&self.sum, v);
+        exemplar::record(self.address(), bucket, self.counts.len(), v, labels)
+    }
+
+    /// The latest exemplar of bucket `bucket` (in the order of the bounds, `+Inf` last), if it
+    /// has had one.
+    pub fn exemplar(&self, bucket: usize) -> Option<Arc<Exemplar>> {
+        exemplar::latest(self.address(), bucket)
+    }
+
+    /// Whether any bucket has an exemplar: checked by an export once per series.
+    pub(crate) fn has_exemplars(&self) -> bool {
+        exemplar::any(self.address())
+    }
+
+    fn address(&self) -> usize {
+        self as *const Self as usize
+    }
+
+    /// The bucket `v` falls in: the first whose bound is at least `v`; NaN in `+Inf`.
+    #[inline]
+    fn bucket_of(&self, v: f64) -> usize {
         let bounds = self.buckets.bounds();
-        let i = if v.is_nan() {
+        if v.is_nan() {
             bounds.len()
         } else {
             bounds.partition_point(|&b| b < v)
-        };
-        self.counts[i].fetch_add(1, Ordering::Relaxed);
-        add_f64(&self.sum, v);
+        }
     }
 
     /// Starts a timer that records the seconds it ran for when it is dropped, or at
@@ -199,6 +245,12 @@ impl Histogram {
 impl Default for Histogram {
     fn default() -> Self {
         Histogram::new(Buckets::default())
+    }
+}
+
+impl Drop for Histogram {
+    fn drop(&mut self) {
+        exemplar::forget(self.address());
     }
 }
 

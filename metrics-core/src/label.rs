@@ -92,6 +92,16 @@ tuple_label_set!(6; 0 String, 1 String, 2 String, 3 String, 4 String, 5 String);
 tuple_label_set!(7; 0 String, 1 String, 2 String, 3 String, 4 String, 5 String, 6 String);
 tuple_label_set!(8; 0 String, 1 String, 2 String, 3 String, 4 String, 5 String, 6 String, 7 String);
 
+/// Whether `s` is a word of ASCII letters, digits and `_` (and `:` with `colon`), not starting
+/// with a digit: a label key, or with `colon` a metric name.
+pub(crate) fn is_word(s: &str, colon: bool) -> bool {
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || (colon && c == b':');
+    s.bytes()
+        .next()
+        .is_some_and(|c| !c.is_ascii_digit() && word(c))
+        && s.bytes().all(word)
+}
+
 const MIX: u64 = 0xf135_7aea_2e62_a9c5;
 
 /// The eight bytes at `at` as a number; `at + 8` must not pass the end.

@@ -3,6 +3,7 @@
 //! the registry's constant labels.
 
 use crate::error::{LabelKeyProblem, RegistryError};
+use crate::label::is_word;
 use crate::metric::MetricKind;
 
 /// Whether `s` is a metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`.
@@ -13,14 +14,6 @@ pub(crate) fn is_metric_name(s: &str) -> bool {
 /// Whether `s` may start a metric name: a name, or nothing.
 pub(crate) fn is_name_prefix(s: &str) -> bool {
     s.is_empty() || is_metric_name(s)
-}
-
-fn is_word(s: &str, colon: bool) -> bool {
-    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || (colon && c == b':');
-    s.bytes()
-        .next()
-        .is_some_and(|c| !c.is_ascii_digit() && word(c))
-        && s.bytes().all(word)
 }
 
 /// Checks a metric's name.

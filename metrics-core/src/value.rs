@@ -50,6 +50,10 @@ pub trait CounterValue:
     /// Adds `v`; for `f64`, only a finite or infinite amount of at least zero.
     #[doc(hidden)]
     fn increase(atomic: &Self::Atomic, v: Self);
+    /// `v` as the value of an exemplar, or `None` for an amount [`CounterValue::increase`]
+    /// ignores.
+    #[doc(hidden)]
+    fn exemplar_value(v: Self) -> Option<f64>;
     /// The value as an encoder reads it.
     #[doc(hidden)]
     fn sample(self) -> Sample<'static>;
@@ -108,6 +112,10 @@ impl CounterValue for u64 {
         atomic.fetch_add(v, Ordering::Relaxed);
     }
 
+    fn exemplar_value(v: u64) -> Option<f64> {
+        Some(v as f64)
+    }
+
     #[inline]
     fn sample(self) -> Sample<'static> {
         Sample::Counter(self)
@@ -162,6 +170,10 @@ impl CounterValue for f64 {
         if v >= 0.0 {
             add_f64(atomic, v)
         }
+    }
+
+    fn exemplar_value(v: f64) -> Option<f64> {
+        (v >= 0.0).then_some(v)
     }
 
     #[inline]
