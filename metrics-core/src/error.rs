@@ -212,3 +212,18 @@ pub enum ExemplarError {
         name: String,
     },
 }
+
+/// Why the options of a native histogram were refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NativeOptionsError {
+    /// The schema is outside `-4..=8`.
+    #[error("native histogram schema {0} is outside -4..=8")]
+    Schema(i8),
+    /// `max_buckets` is zero.
+    #[error("a native histogram needs `max_buckets` of at least 1")]
+    MaxBuckets,
+    /// The zero threshold is negative, NaN or infinite.
+    #[error("native histogram zero threshold {0} is not a finite number of at least zero")]
+    ZeroThreshold(f64),
+}

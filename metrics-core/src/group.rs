@@ -11,6 +11,7 @@ use crate::family::Family;
 use crate::gauge::Gauge;
 use crate::histogram::Histogram;
 use crate::info::Info;
+use crate::native::NativeHistogram;
 use crate::label::{self, LabelSet, Stored};
 use crate::metric::{Metric, Sample};
 use crate::sharded::ShardedCounter;
@@ -20,7 +21,11 @@ macro_rules! encode_single {
     ($($t:ty),*) => {$(
         impl EncodeMetric for $t {
             fn encode(&self, encoder: &mut MetricEncoder<'_, '_>) -> io::Result<()> {
-                encoder.single(Metric::sample(self))
+                let exemplar = match encoder.writes_exemplars() {
+                    true => Metric::exemplar(self),
+                    false => None,
+                };
+                encoder.series_with_exemplar(&[], Metric::sample(self), exemplar.as_deref())
             }
         }
     )*};
@@ -32,6 +37,7 @@ encode_single!(
     Gauge<i64>,
     Gauge<f64>,
     Histogram,
+    NativeHistogram,
     ShardedCounter
 );
 
@@ -80,13 +86,14 @@ impl<M: Metric, L: LabelSet> EncodeMetric for Family<M, L> {
 
 impl<M: Metric, L: LabelSet> SortedSeries for Family<M, L> {
     type Labels = L;
+    type Metric = M;
 
     #[inline]
-    fn for_each_sorted<F>(&self, mut f: F) -> io::Result<()>
+    fn for_each_sorted<F>(&self, f: F) -> io::Result<()>
     where
-        F: FnMut(Stored<'_>, Sample<'_>) -> io::Result<()>,
+        F: FnMut(Stored<'_>, &M) -> io::Result<()>,
     {
-        self.for_each_sorted_series(|labels, metric| f(labels, metric.sample()))
+        self.for_each_sorted_series(f)
     }
 }
 

@@ -1,11 +1,14 @@
 //! What every metric type has in common: its kind, how it is built, and how it is read.
 
+use std::sync::Arc;
 use std::thread::LocalKey;
 
 use crate::cache::ThreadTable;
 use crate::counter::Counter;
+use crate::exemplar::Exemplar;
 use crate::gauge::Gauge;
 use crate::histogram::{Buckets, Histogram};
+use crate::native::{NativeHistogram, NativeOptions};
 use crate::sharded::ShardedCounter;
 use crate::value::{CounterValue, GaugeValue};
 
@@ -61,6 +64,12 @@ pub trait Metric: sealed::Cached + Send + Sync + 'static {
     /// Reads the current value for an encoder.
     fn sample(&self) -> Sample<'_>;
 
+    /// The latest exemplar of a counter, for the formats that write one.
+    #[doc(hidden)]
+    fn exemplar(&self) -> Option<Arc<Exemplar>> {
+        None
+    }
+
     /// The bucket bounds in `options`, for a histogram.
     #[doc(hidden)]
     fn declared_buckets(options: &Self::Options) -> Option<&[f64]> {
@@ -111,10 +120,19 @@ macro_rules! value_metric {
             fn sample(&self) -> Sample<'_> {
                 $value::sample(self.get())
             }
+
+            value_metric!(@exemplar $kind);
         }
 
         thread_table!($t);
     )*};
+    (@exemplar Counter) => {
+        #[inline]
+        fn exemplar(&self) -> Option<Arc<Exemplar>> {
+            Counter::exemplar(self)
+        }
+    };
+    (@exemplar Gauge) => {};
 }
 
 value_metric!(
@@ -157,3 +175,18 @@ impl Metric for Histogram {
 }
 
 thread_table!(Histogram);
+
+impl Metric for NativeHistogram {
+    type Options = NativeOptions;
+    const KIND: MetricKind = MetricKind::Histogram;
+
+    fn with_options(options: &NativeOptions) -> Self {
+        NativeHistogram::new(*options)
+    }
+
+    fn sample(&self) -> Sample<'_> {
+        Sample::NativeHistogram(self)
+    }
+}
+
+thread_table!(NativeHistogram);

@@ -33,8 +33,8 @@ pub struct Registry {
     inner: RwLock<Inner>,
     /// The constant labels as the text formats write them: `k="v",...`, escaped.
     constant_labels: String,
-    /// The keys of the constant labels.
-    constant_keys: Vec<String>,
+    /// The constant labels as given: keys and values.
+    constant: Vec<(String, String)>,
 }
 
 #[derive(Default)]
@@ -147,9 +147,9 @@ impl Registry {
             // Writing into a `Vec` cannot fail.
             let _ = write_label_value(&mut rendered, value.as_ref().as_bytes());
             rendered.push(b'"');
-            registry.constant_keys.push(key);
+            registry.constant.push((key, value.as_ref().to_owned()));
         }
-        rules::check_label_keys("", registry.constant_keys.iter().map(String::as_str))?;
+        rules::check_label_keys("", registry.constant.iter().map(|(k, _)| k.as_str()))?;
         registry.constant_labels = into_string(rendered);
         Ok(registry)
     }
@@ -222,7 +222,7 @@ impl Registry {
         if let Some(key) = d
             .label_keys()
             .iter()
-            .find(|k| self.constant_keys.iter().any(|c| c == k))
+            .find(|k| self.constant.iter().any(|(c, _)| c == k))
         {
             return Err(RegistryError::ConstantLabel {
                 name: name.into(),
@@ -517,6 +517,7 @@ impl Registry {
             // Checked when the `Scrape` was made.
             prefix,
             constant_labels: &self.constant_labels,
+            constant: &self.constant,
         }
     }
 

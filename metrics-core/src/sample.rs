@@ -1,6 +1,7 @@
 //! What an encoder reads of one series.
 
 use crate::histogram::Histogram;
+use crate::native::NativeHistogram;
 
 /// The current value of one series, as an encoder sees it.
 #[derive(Clone, Copy, Debug)]
@@ -16,6 +17,8 @@ pub enum Sample<'a> {
     FloatGauge(f64),
     /// A histogram, read by the encoder with [`Histogram::load_cumulative`].
     Histogram(&'a Histogram),
+    /// A native histogram, read by the encoder with [`NativeHistogram::snapshot`].
+    NativeHistogram(&'a NativeHistogram),
     /// An info metric's one series, whose value is always 1: its labels are the information.
     Info,
 }

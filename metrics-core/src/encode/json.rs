@@ -16,6 +16,7 @@ use super::{
 use crate::escape::{write_json_str, write_json_str_body};
 use crate::label::{self, LabelSet, Stored};
 use crate::metric::{MetricKind, Sample};
+use crate::native::NativeHistogram;
 
 /// Writes `metrics` as one compact JSON object, each name after the context's prefix (which
 /// needs no escaping: it is made of the characters of a metric name). Constant labels are
@@ -215,7 +216,36 @@ fn write_sample(w: &mut Out<'_>, sample: Sample<'_>, scratch: &mut Vec<u64>) -> 
             write_f64(w, sum, b"null")?;
             w.write_all(b"}")
         }
+        Sample::NativeHistogram(h) => write_native(w, h),
     }
+}
+
+/// A native histogram as a classic one (its buckets with observations, cumulative, by upper
+/// bound), with its schema and zero bucket besides.
+fn write_native(w: &mut Out<'_>, h: &NativeHistogram) -> io::Result<()> {
+    let snapshot = h.snapshot();
+    let count = snapshot.count();
+    w.write_all(b"{\"avg\":")?;
+    write_f64(w, average(snapshot.sum(), count), b"null")?;
+    w.write_all(b",\"bucket\":[")?;
+    for (i, (le, cumulative)) in snapshot.cumulative().into_iter().enumerate() {
+        w.write_all(if i == 0 { b"[" } else { b",[" })?;
+        write_f64(w, le, b"null")?;
+        w.write_all(b",")?;
+        w.put_u64(cumulative);
+        w.write_all(b"]")?;
+    }
+    w.write_all(b"],\"count\":")?;
+    w.put_u64(count);
+    w.write_all(b",\"schema\":")?;
+    w.write_all(itoa::Buffer::new().format(snapshot.schema()).as_bytes())?;
+    w.write_all(b",\"sum\":")?;
+    write_f64(w, snapshot.sum(), b"null")?;
+    w.write_all(b",\"zero_count\":")?;
+    w.put_u64(snapshot.zero_count());
+    w.write_all(b",\"zero_threshold\":")?;
+    write_f64(w, snapshot.zero_threshold(), b"null")?;
+    w.write_all(b"}")
 }
 
 /// `sum / count`, NaN (written `null`) while there are no observations.

@@ -4,6 +4,7 @@ pub(crate) mod json;
 pub(crate) mod markdown;
 pub(crate) mod openmetrics;
 pub(crate) mod prometheus;
+pub(crate) mod protobuf;
 pub(crate) mod text;
 
 /// The `Content-Type` of `/metrics.json`.
@@ -18,6 +19,9 @@ pub enum Format {
     Prometheus,
     /// The OpenMetrics 1.0 text format.
     OpenMetrics,
+    /// Prometheus's protobuf format (`io.prometheus.client.MetricFamily` messages, each after
+    /// its length): the one that carries native histograms. Binary, not UTF-8.
+    Protobuf,
 }
 
 impl Format {
@@ -27,6 +31,7 @@ impl Format {
             Format::Json => JSON_CONTENT_TYPE,
             Format::Prometheus => prometheus::CONTENT_TYPE,
             Format::OpenMetrics => openmetrics::CONTENT_TYPE,
+            Format::Protobuf => protobuf::CONTENT_TYPE,
         }
     }
 
@@ -41,6 +46,7 @@ impl Format {
             Format::Json => json::write(w, metrics, context),
             Format::Prometheus => text::write::<prometheus::Prometheus>(w, metrics, context),
             Format::OpenMetrics => text::write::<openmetrics::OpenMetrics>(w, metrics, context),
+            Format::Protobuf => protobuf::write(w, metrics, context),
         }
     }
 }
@@ -52,13 +58,16 @@ pub(crate) struct Context<'a> {
     pub(crate) prefix: &'a str,
     /// `k="v",...` with the values escaped; empty for none.
     pub(crate) constant_labels: &'a str,
+    /// The same labels as given, for the protobuf format.
+    pub(crate) constant: &'a [(String, String)],
 }
 
 use std::io::{self, Write};
 
 use crate::descriptor::Descriptor;
+use crate::exemplar::Exemplar;
 use crate::label::{self, LabelSet, Stored};
-use crate::metric::Sample;
+use crate::metric::{Metric, Sample};
 
 /// How much output is gathered before it is handed to the writer in one call.
 const CHUNK: usize = 32 * 1024;
@@ -344,6 +353,8 @@ pub(crate) enum Layout<'e> {
     Text(text::Lines<'e>),
     /// The value of a `/metrics.json` member.
     Json,
+    /// The `Metric` messages of a protobuf `MetricFamily`.
+    Protobuf(protobuf::Lines<'e>),
 }
 
 /// A family's series, in the order of their label values: what [`MetricEncoder::family`] loops
@@ -351,11 +362,13 @@ pub(crate) enum Layout<'e> {
 pub(crate) trait SortedSeries {
     /// The family's label type.
     type Labels: LabelSet;
+    /// The family's metric type.
+    type Metric: Metric;
 
     /// Calls `f` on every series in order, until it fails.
     fn for_each_sorted<F>(&self, f: F) -> io::Result<()>
     where
-        F: FnMut(Stored<'_>, Sample<'_>) -> io::Result<()>;
+        F: FnMut(Stored<'_>, &Self::Metric) -> io::Result<()>;
 }
 
 impl<'e, 'w> MetricEncoder<'e, 'w> {
@@ -386,6 +399,27 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
     /// (so [`MetricEncoder::single`] fails for a metric with keys), or for a second value of a
     /// metric without keys: such output could not be read back.
     pub fn series(&mut self, values: &[&str], sample: Sample<'_>) -> io::Result<()> {
+        self.series_with_exemplar(values, sample, None)
+    }
+
+    /// Whether the format being written shows exemplars (OpenMetrics and protobuf do): when
+    /// not, a metric need not look its exemplar up.
+    pub fn writes_exemplars(&self) -> bool {
+        match &self.layout {
+            Layout::Text(lines) => lines.exemplars(),
+            Layout::Json => false,
+            Layout::Protobuf(_) => true,
+        }
+    }
+
+    /// As [`MetricEncoder::series`], with the latest exemplar of a counter, which the formats
+    /// that show exemplars write beside its value (and the others leave out).
+    pub fn series_with_exemplar(
+        &mut self,
+        values: &[&str],
+        sample: Sample<'_>,
+        exemplar: Option<&Exemplar>,
+    ) -> io::Result<()> {
         if self.keys.is_empty() && self.written > 0 {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -405,9 +439,15 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
         }
         self.written += 1;
         match &self.layout {
-            Layout::Text(lines) => {
-                text::write_series(self.out, lines, self.keys, values, sample, self.scratch)
-            }
+            Layout::Text(lines) => text::write_series(
+                self.out,
+                lines,
+                self.keys,
+                values,
+                sample,
+                exemplar,
+                self.scratch,
+            ),
             Layout::Json => json::write_series(
                 self.out,
                 self.keys,
@@ -416,6 +456,9 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
                 self.written == 1,
                 self.scratch,
             ),
+            Layout::Protobuf(lines) => {
+                protobuf::write_series(self.out, lines, values, sample, exemplar, self.scratch)
+            }
         }
     }
 
@@ -429,13 +472,17 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
         match self.layout {
             // The text formats need no count of what was written; the lines' parts are copied
             // into the loop, not reached through the encoder.
-            Layout::Text(lines) => family.for_each_sorted(|labels, sample| {
-                text::write_stored::<S::Labels>(out, &lines, keys, labels, sample, scratch)
+            Layout::Text(lines) => family.for_each_sorted(|labels, metric| {
+                text::write_stored::<S::Labels, S::Metric>(out, &lines, keys, labels, metric, scratch)
             }),
-            Layout::Json => family.for_each_sorted(|labels, sample| {
+            Layout::Json => family.for_each_sorted(|labels, metric| {
                 *written += 1;
                 let first = *written == 1;
+                let sample = metric.sample();
                 json::write_stored::<S::Labels>(out, keys, labels, sample, first, scratch)
+            }),
+            Layout::Protobuf(lines) => family.for_each_sorted(|labels, metric| {
+                protobuf::write_stored::<S::Labels, S::Metric>(out, &lines, labels, metric, scratch)
             }),
         }
     }

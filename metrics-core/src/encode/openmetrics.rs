@@ -13,6 +13,7 @@ pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; cha
 pub(crate) struct OpenMetrics;
 
 impl Flavor for OpenMetrics {
+    const EXEMPLARS: bool = true;
     const END: &'static [u8] = b"# EOF\n";
 
     fn head(w: &mut Out<'_>, descriptor: &Descriptor, prefix: &str) {

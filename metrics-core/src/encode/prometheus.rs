@@ -13,6 +13,7 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 pub(crate) struct Prometheus;
 
 impl Flavor for Prometheus {
+    const EXEMPLARS: bool = false;
     const END: &'static [u8] = b"";
 
     fn head(w: &mut Out<'_>, descriptor: &Descriptor, prefix: &str) {

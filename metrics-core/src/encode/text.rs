@@ -4,18 +4,23 @@
 //! ([`super::prometheus`], [`super::openmetrics`]) through [`Flavor`].
 
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use super::{Context, Layout, MetricEncoder, Out, Sorted, write_f64};
 use crate::descriptor::Descriptor;
 use crate::escape::write_label_value;
+use crate::exemplar::Exemplar;
 use crate::histogram::Histogram;
 use crate::label::{self, LabelSet, Stored};
-use crate::metric::Sample;
+use crate::metric::{Metric, Sample};
+use crate::native::NativeHistogram;
 
 /// What sets one text format apart from the other.
 pub(crate) trait Flavor {
     /// What ends the exposition.
     const END: &'static [u8];
+    /// Whether counters and histogram buckets show their exemplars.
+    const EXEMPLARS: bool;
     /// Writes the `# HELP` and `# TYPE` lines (and whatever else the format has) of a metric,
     /// its names after `prefix`.
     fn head(w: &mut Out<'_>, descriptor: &Descriptor, prefix: &str);
@@ -43,6 +48,14 @@ pub(crate) struct Lines<'a> {
     name: &'a str,
     constant: &'a str,
     keeps_sum: fn(f64, &[f64]) -> bool,
+    exemplars: bool,
+}
+
+impl Lines<'_> {
+    /// Whether these lines show exemplars.
+    pub(crate) fn exemplars(&self) -> bool {
+        self.exemplars
+    }
 }
 
 /// Writes `metrics` in the text format `F`.
@@ -67,6 +80,8 @@ pub(crate) fn write<F: Flavor>(
             name: &name,
             constant: context.constant_labels,
             keeps_sum: F::keeps_sum,
+            // A counter typed `unknown` (one with an exact name) may not show one.
+            exemplars: F::EXEMPLARS && descriptor.heads().openmetrics_type != "unknown",
         };
         let mut encoder = MetricEncoder::new(w, Layout::Text(lines), &keys, &mut scratch);
         metric.encode(&mut encoder)?;
@@ -82,18 +97,26 @@ pub(crate) fn write_series(
     keys: &[&str],
     values: &[&str],
     sample: Sample<'_>,
+    exemplar: Option<&Exemplar>,
     scratch: &mut Vec<u64>,
 ) -> io::Result<()> {
+    let exemplar = exemplar.filter(|_| lines.exemplars);
     match sample {
         Sample::Counter(v) => {
             lines.prefix.write(w, values)?;
             w.put_u64(v);
+            write_exemplar(w, exemplar)?;
         }
         Sample::Gauge(v) => {
             lines.prefix.write(w, values)?;
             w.write_all(itoa::Buffer::new().format(v).as_bytes())?;
         }
-        Sample::FloatCounter(v) | Sample::FloatGauge(v) => {
+        Sample::FloatCounter(v) => {
+            lines.prefix.write(w, values)?;
+            write_text_f64(w, v)?;
+            write_exemplar(w, exemplar)?;
+        }
+        Sample::FloatGauge(v) => {
             lines.prefix.write(w, values)?;
             write_text_f64(w, v)?;
         }
@@ -102,6 +125,7 @@ pub(crate) fn write_series(
             w.put(b"1");
         }
         Sample::Histogram(h) => return write_histogram(w, lines, keys, values, h, scratch),
+        Sample::NativeHistogram(h) => return write_native(w, lines, keys, values, h),
     }
     w.write_all(b"\n")?;
     w.checkpoint()
@@ -110,24 +134,65 @@ pub(crate) fn write_series(
 /// Writes the lines of one series of a family as the series keeps its label values: a counter
 /// or gauge by [`write_line`], compiled into the family's loop.
 #[inline(always)]
-pub(crate) fn write_stored<L: LabelSet>(
+pub(crate) fn write_stored<L: LabelSet, M: Metric>(
     w: &mut Out<'_>,
     lines: &Lines<'_>,
     keys: &[&str],
     labels: Stored<'_>,
-    sample: Sample<'_>,
+    metric: &M,
     scratch: &mut Vec<u64>,
 ) -> io::Result<()> {
+    let sample = metric.sample();
     match sample {
         Sample::Histogram(h) => label::with_values::<L, _>(labels.packed(), |values| {
             write_histogram(w, lines, keys, values, h, scratch)
         }),
-        _ => write_line::<L>(w, lines.prefix, labels, sample),
+        Sample::NativeHistogram(h) => label::with_values::<L, _>(labels.packed(), |values| {
+            write_native(w, lines, keys, values, h)
+        }),
+        _ => {
+            if lines.exemplars {
+                if let Some(exemplar) = metric.exemplar() {
+                    return label::with_values::<L, _>(labels.packed(), |values| {
+                        write_series(w, lines, keys, values, sample, Some(&exemplar), scratch)
+                    });
+                }
+            }
+            write_line::<L>(w, lines.prefix, labels, sample)
+        }
     }
 }
 
-/// Writes the cumulative `_bucket` lines of a histogram series up to `le="+Inf"`, then `_sum`
-/// and `_count` where the format lets it.
+/// Writes ` # {labels} value timestamp` after a counter's or a bucket's value, for an exemplar.
+fn write_exemplar(w: &mut Out<'_>, exemplar: Option<&Exemplar>) -> io::Result<()> {
+    let Some(exemplar) = exemplar else {
+        return Ok(());
+    };
+    w.put(b" # {");
+    for (i, (name, value)) in exemplar.labels().enumerate() {
+        if i > 0 {
+            w.put(b",");
+        }
+        w.put(name.as_bytes());
+        w.put(b"=\"");
+        write_label_value(w, value.as_bytes())?;
+        w.put(b"\"");
+    }
+    w.put(b"} ");
+    write_text_f64(w, exemplar.value())?;
+    let (seconds, nanos) = exemplar.unix_time();
+    w.put(b" ");
+    w.put(itoa::Buffer::new().format(seconds).as_bytes());
+    // Nine digits after the point: the time to the nanosecond, read back as a float.
+    w.put(b".");
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(1_000_000_000 + u64::from(nanos));
+    w.put(&digits.as_bytes()[1..]);
+    Ok(())
+}
+
+/// Writes the lines of a classic histogram series, with the exemplars of its buckets where
+/// the format shows them.
 fn write_histogram(
     w: &mut Out<'_>,
     lines: &Lines<'_>,
@@ -136,22 +201,57 @@ fn write_histogram(
     h: &Histogram,
     scratch: &mut Vec<u64>,
 ) -> io::Result<()> {
+    let sum = h.load_cumulative(scratch);
+    let exemplars = lines.exemplars && h.has_exemplars();
+    let bounds = h.buckets().bounds();
+    let exemplar = |i| if exemplars { h.exemplar(i) } else { None };
+    write_buckets(w, lines, keys, values, bounds, scratch, sum, exemplar)
+}
+
+/// Writes a native histogram series as a classic one whose buckets are its buckets with
+/// observations (the text formats have no native histograms).
+fn write_native(
+    w: &mut Out<'_>,
+    lines: &Lines<'_>,
+    keys: &[&str],
+    values: &[&str],
+    h: &NativeHistogram,
+) -> io::Result<()> {
+    let snapshot = h.snapshot();
+    let (bounds, mut cumulative): (Vec<f64>, Vec<u64>) = snapshot.cumulative().into_iter().unzip();
+    cumulative.push(snapshot.count());
+    write_buckets(w, lines, keys, values, &bounds, &cumulative, snapshot.sum(), |_| None)
+}
+
+/// Writes the cumulative `_bucket` lines of a histogram series up to `le="+Inf"` (the last of
+/// `cumulative`, one more than `bounds`), then `_sum` and `_count` where the format lets it.
+#[allow(clippy::too_many_arguments)]
+fn write_buckets(
+    w: &mut Out<'_>,
+    lines: &Lines<'_>,
+    keys: &[&str],
+    values: &[&str],
+    bounds: &[f64],
+    cumulative: &[u64],
+    sum: f64,
+    exemplar: impl Fn(usize) -> Option<Arc<Exemplar>>,
+) -> io::Result<()> {
     let line = Line {
         name: lines.name,
         constant: lines.constant,
         keys,
         values,
     };
-    let sum = h.load_cumulative(scratch);
-    let bounds = h.buckets().bounds();
-    for (le, cumulative) in bounds.iter().zip(&*scratch) {
+    for (i, (le, count)) in bounds.iter().zip(cumulative).enumerate() {
         line.start(w, "_bucket", Some(Le::Bound(*le)))?;
-        w.put_u64(*cumulative);
+        w.put_u64(*count);
+        write_exemplar(w, exemplar(i).as_deref())?;
         w.write_all(b"\n")?;
     }
-    let count = scratch.last().copied().unwrap_or(0);
+    let count = cumulative.last().copied().unwrap_or(0);
     line.start(w, "_bucket", Some(Le::Inf))?;
     w.put_u64(count);
+    write_exemplar(w, exemplar(bounds.len()).as_deref())?;
     w.write_all(b"\n")?;
     // Where the format does not let the sum be shown, the `+Inf` bucket still carries the count.
     if (lines.keeps_sum)(sum, bounds) {
@@ -283,7 +383,7 @@ pub(crate) fn write_line<L: LabelSet>(
             return w.checkpoint();
         }
         Sample::Info => (1, false),
-        Sample::Histogram(_) => (0, false),
+        Sample::Histogram(_) | Sample::NativeHistogram(_) => (0, false),
     };
     put_line_end(w, prefix.close_word, prefix.close.len(), v, negative);
     w.checkpoint()
