@@ -51,7 +51,10 @@ impl Exemplar {
             });
         }
         Ok(Exemplar {
-            labels: labels.iter().map(|(n, v)| ((*n).into(), (*v).into())).collect(),
+            labels: labels
+                .iter()
+                .map(|(n, v)| ((*n).into(), (*v).into()))
+                .collect(),
             value,
             timestamp: SystemTime::now(),
         })
@@ -76,7 +79,10 @@ impl Exemplar {
     /// seconds and nanoseconds in `0..1e9`).
     pub(crate) fn unix_time(&self) -> (i64, u32) {
         match self.timestamp.duration_since(SystemTime::UNIX_EPOCH) {
-            Ok(d) => (i64::try_from(d.as_secs()).unwrap_or(i64::MAX), d.subsec_nanos()),
+            Ok(d) => (
+                i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+                d.subsec_nanos(),
+            ),
             Err(before) => {
                 let d = before.duration();
                 let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
@@ -208,7 +214,10 @@ mod tests {
         record(at, 2, 3, 9.0, &[("trace_id", "three")]).unwrap();
         assert!(latest(at, 0).is_none());
         let e = latest(at, 1).unwrap();
-        assert_eq!((e.value(), e.labels().next()), (0.7, Some(("trace_id", "two"))));
+        assert_eq!(
+            (e.value(), e.labels().next()),
+            (0.7, Some(("trace_id", "two")))
+        );
         assert_eq!(latest(at, 2).unwrap().value(), 9.0);
         assert!(any(at));
         forget(at);

@@ -11,9 +11,9 @@ use crate::family::Family;
 use crate::gauge::Gauge;
 use crate::histogram::Histogram;
 use crate::info::Info;
-use crate::native::NativeHistogram;
 use crate::label::{self, LabelSet, Stored};
 use crate::metric::{Metric, Sample};
+use crate::native::NativeHistogram;
 use crate::sharded::ShardedCounter;
 use crate::value::{CounterValue, GaugeValue};
 

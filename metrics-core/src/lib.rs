@@ -15,8 +15,8 @@ mod counter;
 mod descriptor;
 mod encode;
 mod error;
-mod exemplar;
 mod escape;
+mod exemplar;
 mod family;
 mod gauge;
 mod global;
@@ -66,6 +66,7 @@ pub mod __private {
         Buckets, Counter, CounterValue, EncodeMetric, Family, Gauge, GaugeValue, Histogram,
         LabelSet, Metric, MetricGroup, MetricKind, encode, group,
     };
+    use crate::{NativeHistogram, NativeOptions};
 
     pub use serde;
 
@@ -104,6 +105,7 @@ pub mod __private {
         Gauge<i64>,
         Gauge<f64>,
         Histogram,
+        NativeHistogram,
         crate::ShardedCounter
     );
 
@@ -196,6 +198,29 @@ pub mod __private {
     impl<L: LabelSet> HistogramField for Family<Histogram, L> {
         fn with_bounds(bounds: &'static [f64]) -> Self {
             Family::with_options(Buckets::from_checked(bounds))
+        }
+    }
+
+    /// A native histogram field, or a family of them, with options other than the default.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a native histogram",
+        label = "`schema`, `max_buckets` and `zero_threshold` are for native histograms",
+        note = "declare the field as `NativeHistogram` or `Family<NativeHistogram, ...>`"
+    )]
+    pub trait NativeField {
+        /// Builds the field; `options` were checked at compile time.
+        fn with_native(options: NativeOptions) -> Self;
+    }
+
+    impl NativeField for NativeHistogram {
+        fn with_native(options: NativeOptions) -> Self {
+            NativeHistogram::new(options)
+        }
+    }
+
+    impl<L: LabelSet> NativeField for Family<NativeHistogram, L> {
+        fn with_native(options: NativeOptions) -> Self {
+            Family::with_options(options)
         }
     }
 }

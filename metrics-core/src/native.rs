@@ -307,7 +307,10 @@ impl NativeHistogram {
                 return;
             }
             let from = Resolution::of(hot);
-            let keys: Vec<(i32, bool)> = hot.keys().chain(pending.iter().map(|p| (p.0, p.1))).collect();
+            let keys: Vec<(i32, bool)> = hot
+                .keys()
+                .chain(pending.iter().map(|p| (p.0, p.1)))
+                .collect();
             let to = from.lowered(&keys, max);
             cold.schema.store(to.schema, Ordering::Relaxed);
             cold.zero_threshold
@@ -739,14 +742,22 @@ mod tests {
         }
         for schema in -4..=8 {
             for &v in &values {
-                assert_eq!(bucket_index(v, schema), by_definition(v, schema), "{v} at {schema}");
+                assert_eq!(
+                    bucket_index(v, schema),
+                    by_definition(v, schema),
+                    "{v} at {schema}"
+                );
             }
         }
         // Powers of two end their buckets at every schema.
         for schema in -4..=8 {
             for e in [-32, -16, 0, 16, 48] {
                 let i = bucket_index(f64::from(e).exp2(), schema);
-                assert_eq!(upper_bound(i, schema), f64::from(e).exp2(), "2^{e} at {schema}");
+                assert_eq!(
+                    upper_bound(i, schema),
+                    f64::from(e).exp2(),
+                    "2^{e} at {schema}"
+                );
             }
         }
         // The smallest and largest values, and the infinities past them.

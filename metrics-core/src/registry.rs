@@ -18,6 +18,7 @@ use crate::group::{self, MetricGroup, Named};
 use crate::histogram::{Buckets, Histogram};
 use crate::label::LabelSet;
 use crate::metric::{Metric, MetricKind, Sample};
+use crate::native::{NativeHistogram, NativeOptions};
 use crate::rules;
 use crate::value::{CounterValue, GaugeValue};
 
@@ -332,6 +333,36 @@ impl Registry {
         )
     }
 
+    /// As [`Registry::counter`], for a native histogram with these options.
+    ///
+    /// ```
+    /// # use meterstick_core::{NativeOptions, Registry};
+    /// let registry = Registry::new();
+    /// let latency = registry.native_histogram(
+    ///     "request_seconds",
+    ///     "time to answer a request",
+    ///     NativeOptions::new(4, 100, 0.0)?,
+    /// )?;
+    /// latency.observe(0.042);
+    /// assert_eq!(latency.count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn native_histogram(
+        &self,
+        name: &str,
+        help: &str,
+        options: NativeOptions,
+    ) -> Result<Arc<NativeHistogram>, RegistryError> {
+        self.named(
+            name,
+            help,
+            MetricKind::Histogram,
+            &[],
+            None,
+            NativeHistogram::new(options),
+        )
+    }
+
     /// Registers a family named at run time, with its label keys, one per value of `L`.
     /// Lookups on it are those of a family declared with the derive: the same type, the same
     /// code.
@@ -521,7 +552,9 @@ impl Registry {
         }
     }
 
-    /// Renders every metric in `format` into a `String`.
+    /// Renders every metric in `format` into a `String`: for the text formats.
+    /// [`Format::Protobuf`] is binary; take it from [`Registry::to_protobuf`] (here it comes
+    /// out with every byte that is not UTF-8 replaced, which no reader can use).
     pub fn render(&self, format: Format) -> String {
         let mut out = Vec::with_capacity(4096);
         self.render_into(format, &mut out);
@@ -585,6 +618,19 @@ impl Registry {
     /// Writes the OpenMetrics 1.0 text exposition into `w`, buffered.
     pub fn write_openmetrics<W: Write>(&self, w: W) -> io::Result<()> {
         self.write_format(Format::OpenMetrics, Scrape::new(), w)
+    }
+
+    /// The protobuf exposition: length-delimited `io.prometheus.client.MetricFamily`
+    /// messages, [`PROTOBUF_CONTENT_TYPE`](crate::PROTOBUF_CONTENT_TYPE).
+    pub fn to_protobuf(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(4096);
+        self.render_into(Format::Protobuf, &mut out);
+        out
+    }
+
+    /// Writes the protobuf exposition into `w`, buffered.
+    pub fn write_protobuf<W: Write>(&self, w: W) -> io::Result<()> {
+        self.write_format(Format::Protobuf, Scrape::new(), w)
     }
 }
 

@@ -31,6 +31,8 @@ pub struct Shape {
     pub label_type: Option<String>,
     /// Whether the type is a callback metric (`GaugeFn`, `CounterFn`).
     pub callback: Option<bool>,
+    /// Whether the type is a native histogram, or a family of them.
+    pub native: bool,
 }
 
 /// What the derive does with a field.
@@ -151,6 +153,15 @@ impl Field<'_> {
             .or_else(|| self.attrs.doc.clone())
     }
 
+    /// Whether the field is a native histogram: by its type, or by a native histogram's key.
+    pub fn native(&self) -> bool {
+        let a = &self.attrs;
+        self.shape.native
+            || a.schema.is_some()
+            || a.max_buckets.is_some()
+            || a.zero_threshold.is_some()
+    }
+
     pub fn label_keys(&self) -> Vec<String> {
         self.attrs
             .labels
@@ -183,6 +194,7 @@ impl Shape {
                 arity: Some(0),
                 label_type: None,
                 callback: Some(false),
+                native: ident == "NativeHistogram",
             };
         }
         if let Some(kind) = callback_kind_named(&ident) {
@@ -192,14 +204,19 @@ impl Shape {
                 arity: Some(0),
                 label_type: None,
                 callback: Some(true),
+                native: false,
             };
         }
         let mut types = args.into_iter();
+        let mut native = false;
         let kind = if ident == "Family" {
             types
                 .next()
                 .and_then(|m| last_segment(&m))
-                .and_then(|(i, _)| kind_named(&i))
+                .and_then(|(i, _)| {
+                    native = i == "NativeHistogram";
+                    kind_named(&i)
+                })
         } else if ident == "Info" {
             // Labeled like a family: its label type is its first argument.
             Some(Kind::Info)
@@ -223,6 +240,7 @@ impl Shape {
             arity,
             label_type,
             callback: Some(false),
+            native,
         }
     }
 }
@@ -231,7 +249,7 @@ fn kind_named(ident: &Ident) -> Option<Kind> {
     match ident.to_string().as_str() {
         "Counter" | "ShardedCounter" => Some(Kind::Counter),
         "Gauge" => Some(Kind::Gauge),
-        "Histogram" => Some(Kind::Histogram),
+        "Histogram" | "NativeHistogram" => Some(Kind::Histogram),
         _ => None,
     }
 }

@@ -138,6 +138,12 @@ pub struct FieldAttrs {
     pub callback: Option<Expr>,
     pub unit: Option<LitStr>,
     pub exact_name: Option<Span>,
+    /// A native histogram's schema, as written.
+    pub schema: Option<Bound>,
+    /// A native histogram's most buckets.
+    pub max_buckets: Option<syn::LitInt>,
+    /// A native histogram's zero threshold.
+    pub zero_threshold: Option<Bound>,
     /// The keys given, in order, for the rules that forbid combinations.
     pub keys: Vec<Spanned<&'static str>>,
 }
@@ -150,7 +156,8 @@ pub struct Bound {
 }
 
 const FIELD_KEYS: &str = "`counter`, `gauge`, `histogram`, `info`, `help`, `name`, `unit`, \
-                          `exact_name`, `label`, `labels`, `buckets`, `prune`, `max_series`, \
+                          `exact_name`, `label`, `labels`, `buckets`, `schema`, \
+                          `max_buckets`, `zero_threshold`, `prune`, `max_series`, \
                           `callback`, `flatten` or `skip`";
 
 impl FieldAttrs {
@@ -232,6 +239,18 @@ impl FieldAttrs {
             };
             set_once(cx, meta, &mut self.buckets, buckets, "buckets");
             "buckets"
+        } else if meta.path.is_ident("schema") {
+            let value = parse_bound(&meta.value()?.parse()?)?;
+            set_once(cx, meta, &mut self.schema, value, "schema");
+            "schema"
+        } else if meta.path.is_ident("max_buckets") {
+            let value: syn::LitInt = meta.value()?.parse()?;
+            set_once(cx, meta, &mut self.max_buckets, value, "max_buckets");
+            "max_buckets"
+        } else if meta.path.is_ident("zero_threshold") {
+            let value = parse_bound(&meta.value()?.parse()?)?;
+            set_once(cx, meta, &mut self.zero_threshold, value, "zero_threshold");
+            "zero_threshold"
         } else if meta.path.is_ident("prune") {
             set_once(cx, meta, &mut self.prune, span, "prune");
             "prune"

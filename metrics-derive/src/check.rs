@@ -22,6 +22,7 @@ pub fn check(cx: &Ctxt, input: &Input<'_>) {
         check_label_keys(cx, field);
         check_label_arity(cx, field);
         check_buckets(cx, field, kind);
+        check_native(cx, field, kind);
         check_family_keys(cx, field);
         check_callback(cx, field);
         check_unit(cx, field, kind, input.prefix().as_deref());
@@ -239,6 +240,77 @@ fn check_buckets(cx: &Ctxt, field: &Field<'_>, kind: Kind) {
                 format!(
                     "bucket bounds must be strictly increasing, but `{}` follows `{}`",
                     pair[1].text, pair[0].text
+                ),
+            );
+        }
+    }
+}
+
+/// `schema`, `max_buckets` and `zero_threshold` only on histograms, without `buckets`, and
+/// each within its range.
+fn check_native(cx: &Ctxt, field: &Field<'_>, kind: Kind) {
+    let a = &field.attrs;
+    let given = [
+        a.schema.as_ref().map(|b| ("schema", b.span)),
+        a.max_buckets.as_ref().map(|m| ("max_buckets", m.span())),
+        a.zero_threshold
+            .as_ref()
+            .map(|b| ("zero_threshold", b.span)),
+    ];
+    for (key, span) in given.iter().flatten() {
+        if kind != Kind::Histogram {
+            cx.error(
+                *span,
+                format!("`{key}` is only allowed on native histogram fields"),
+            );
+            return;
+        }
+        if let Some(buckets) = &a.buckets {
+            cx.error(
+                buckets.span,
+                format!(
+                    "`buckets` and `{key}` do not go together: a native histogram has no bucket \
+                     bounds to choose, a classic one no schema"
+                ),
+            );
+            return;
+        }
+    }
+    if field.shape.native {
+        if let Some(buckets) = &a.buckets {
+            cx.error(
+                buckets.span,
+                "a native histogram has no bucket bounds to choose; leave `buckets` out, or \
+                 set `schema`, `max_buckets` or `zero_threshold`",
+            );
+        }
+    }
+    if let Some(schema) = &a.schema {
+        if schema.value.fract() != 0.0 || !(-4.0..=8.0).contains(&schema.value) {
+            cx.error(
+                schema.span,
+                format!(
+                    "native histogram schema `{}` is not a whole number in -4..=8",
+                    schema.text
+                ),
+            );
+        }
+    }
+    if let Some(max) = &a.max_buckets {
+        if !matches!(max.base10_parse::<u32>(), Ok(1..)) {
+            cx.error(
+                max.span(),
+                "`max_buckets` must be a whole number from 1 to 4294967295",
+            );
+        }
+    }
+    if let Some(zero) = &a.zero_threshold {
+        if !(zero.value.is_finite() && zero.value >= 0.0) {
+            cx.error(
+                zero.span,
+                format!(
+                    "native histogram zero threshold `{}` is not a finite number of at least zero",
+                    zero.text
                 ),
             );
         }

@@ -130,6 +130,39 @@ fn expand_init(krate: &TokenStream, field: &Field<'_>) -> TokenStream {
                 <#ty as #krate::__private::HistogramField>::with_bounds(&[#(#bounds),*])
             }
         }
+        (Some(Role::Metric(Kind::Histogram)), None, None)
+            if attrs.schema.is_some()
+                || attrs.max_buckets.is_some()
+                || attrs.zero_threshold.is_some() =>
+        {
+            let schema =
+                attrs
+                    .schema
+                    .as_ref()
+                    .map_or(quote!(#krate::NativeOptions::DEFAULT_SCHEMA), |s| {
+                        let s = Literal::i8_suffixed(s.value as i8);
+                        quote!(#s)
+                    });
+            let max = attrs.max_buckets.as_ref().map_or(
+                quote!(#krate::NativeOptions::DEFAULT_MAX_BUCKETS),
+                |m| {
+                    let m = Literal::u32_suffixed(m.base10_parse::<u32>().unwrap_or(1));
+                    quote!(#m)
+                },
+            );
+            let zero = attrs.zero_threshold.as_ref().map_or(
+                quote!(#krate::NativeOptions::DEFAULT_ZERO_THRESHOLD),
+                |z| {
+                    let z = Literal::f64_suffixed(z.value);
+                    quote!(#z)
+                },
+            );
+            quote_spanned! {ty.span()=>
+                <#ty as #krate::__private::NativeField>::with_native(
+                    #krate::NativeOptions::from_checked(#schema, #max, #zero)
+                )
+            }
+        }
         (Some(Role::Metric(_)), _, Some(callback)) => quote_spanned! {ty.span()=>
             <#ty as #krate::__private::CallbackField>::from_fn(#callback)
         },
@@ -167,7 +200,7 @@ fn expand_visit(
             let bounds = b.value.iter().map(|b| Literal::f64_suffixed(b.value));
             quote!(::core::option::Option::Some(&[#(#bounds),*]))
         }
-        None if kind == Kind::Histogram => {
+        None if kind == Kind::Histogram && !field.native() => {
             quote!(::core::option::Option::Some(#krate::DEFAULT_BUCKETS))
         }
         None => quote!(::core::option::Option::None),

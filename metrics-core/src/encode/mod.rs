@@ -473,7 +473,9 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
             // The text formats need no count of what was written; the lines' parts are copied
             // into the loop, not reached through the encoder.
             Layout::Text(lines) => family.for_each_sorted(|labels, metric| {
-                text::write_stored::<S::Labels, S::Metric>(out, &lines, keys, labels, metric, scratch)
+                text::write_stored::<S::Labels, S::Metric>(
+                    out, &lines, keys, labels, metric, scratch,
+                )
             }),
             Layout::Json => family.for_each_sorted(|labels, metric| {
                 *written += 1;

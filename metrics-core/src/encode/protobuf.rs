@@ -97,7 +97,12 @@ pub(crate) fn write(
 ) -> io::Result<()> {
     let mut constant = Vec::new();
     for (key, value) in context.constant {
-        put_label(&mut constant, METRIC_LABEL, key.as_bytes(), value.as_bytes());
+        put_label(
+            &mut constant,
+            METRIC_LABEL,
+            key.as_bytes(),
+            value.as_bytes(),
+        );
     }
     let mut family = Out::to_vec(Vec::new());
     let mut keys = Vec::new();
@@ -105,7 +110,11 @@ pub(crate) fn write(
     for &(descriptor, metric) in metrics {
         family.buf.clear();
         let name = &descriptor.heads().sample_name;
-        put_key_len(&mut family.buf, FAMILY_NAME, context.prefix.len() + name.len());
+        put_key_len(
+            &mut family.buf,
+            FAMILY_NAME,
+            context.prefix.len() + name.len(),
+        );
         family.put(context.prefix.as_bytes());
         family.put(name.as_bytes());
         put_bytes(&mut family.buf, FAMILY_HELP, descriptor.help().as_bytes());

@@ -220,7 +220,16 @@ fn write_native(
     let snapshot = h.snapshot();
     let (bounds, mut cumulative): (Vec<f64>, Vec<u64>) = snapshot.cumulative().into_iter().unzip();
     cumulative.push(snapshot.count());
-    write_buckets(w, lines, keys, values, &bounds, &cumulative, snapshot.sum(), |_| None)
+    write_buckets(
+        w,
+        lines,
+        keys,
+        values,
+        &bounds,
+        &cumulative,
+        snapshot.sum(),
+        |_| None,
+    )
 }
 
 /// Writes the cumulative `_bucket` lines of a histogram series up to `le="+Inf"` (the last of
