@@ -18,6 +18,7 @@ use crate::gauge::Gauge;
 use crate::histogram::Histogram;
 use crate::label::{self, LabelSet, Stored};
 use crate::metric::{Metric, Shared};
+use crate::native::NativeHistogram;
 use crate::sorted::{Identity, SortedIndex};
 
 /// Creates a series of `metric` with these label values.
@@ -708,6 +709,14 @@ impl<L: LabelSet> Family<Histogram, L> {
         exemplar: &[(&str, &str)],
     ) -> Result<(), ExemplarError> {
         self.apply(labels, |h| h.observe_with_exemplar(v, exemplar))
+    }
+}
+
+impl<L: LabelSet> Family<NativeHistogram, L> {
+    /// Records `v` in the series with these label values.
+    #[inline]
+    pub fn observe(&self, labels: L::Ref<'_>, v: f64) {
+        self.apply(labels, |h| h.observe(v))
     }
 }
 

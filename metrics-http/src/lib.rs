@@ -8,8 +8,8 @@
 //!
 //! | request | response |
 //! |---|---|
-//! | `GET /metrics` | Prometheus text, or OpenMetrics when `Accept` prefers `application/openmetrics-text` |
-//! | `GET /metrics?format=openmetrics` (or `prometheus`) | that format, whatever `Accept` says |
+//! | `GET /metrics` | Prometheus text, or OpenMetrics or protobuf when `Accept` prefers `application/openmetrics-text` or `application/vnd.google.protobuf` (as Prometheus does with native histograms turned on) |
+//! | `GET /metrics?format=openmetrics` (or `prometheus`, `protobuf`) | that format, whatever `Accept` says |
 //! | `GET /metrics?prefix=kumo_` | every metric name with `kumo_` in front, as in KumoMTA (also on `/metrics.json`); `400` for a prefix that would make names invalid |
 //! | `GET /metrics?filter=smtp_` | only the metrics whose name starts with `smtp_` (also on `/metrics.json`) |
 //! | `GET /metrics.json` | the `/metrics.json` document |
@@ -393,11 +393,12 @@ async fn metrics(
         None => negotiate(headers.get(ACCEPT)),
         Some("prometheus" | "text") => Format::Prometheus,
         Some("openmetrics") => Format::OpenMetrics,
+        Some("protobuf") => Format::Protobuf,
         Some(other) => {
             return text(
                 StatusCode::BAD_REQUEST,
                 format!(
-                    "unknown format {}; use `prometheus` or `openmetrics`\n",
+                    "unknown format {}; use `prometheus`, `openmetrics` or `protobuf`\n",
                     quote_short(other)
                 ),
             );
@@ -428,31 +429,49 @@ fn scrape_options(query: &HashMap<String, String>) -> Result<(String, String), S
     }
 }
 
-/// OpenMetrics when `Accept` gives it a quality above zero and no lower than plain text.
+/// The format `Accept` gives the highest quality above zero, as Prometheus asks: protobuf
+/// (`application/vnd.google.protobuf` for `io.prometheus.client.MetricFamily`, delimited),
+/// then OpenMetrics, then plain text on a tie; plain text when nothing else is asked for.
 fn negotiate(accept: Option<&HeaderValue>) -> Format {
     let Some(accept) = accept.and_then(|a| a.to_str().ok()) else {
         return Format::Prometheus;
     };
+    let mut protobuf = None::<f32>;
     let mut openmetrics = None::<f32>;
     let mut text = None::<f32>;
     for range in accept.split(',') {
         let mut parts = range.split(';').map(str::trim);
         let media = parts.next().unwrap_or_default().to_ascii_lowercase();
-        let q = parts
-            .filter_map(|p| p.strip_prefix("q="))
-            .find_map(|q| q.parse::<f32>().ok())
-            .unwrap_or(1.0);
+        let mut q = 1.0;
+        let mut ours = true;
+        for (name, value) in parts.filter_map(|p| p.split_once('=')) {
+            let value = value.trim().trim_matches('"');
+            match name.trim().to_ascii_lowercase().as_str() {
+                "q" => q = value.parse::<f32>().unwrap_or(0.0),
+                "proto" => ours &= value == "io.prometheus.client.MetricFamily",
+                "encoding" => ours &= value == "delimited",
+                _ => {}
+            }
+        }
         let slot = match media.as_str() {
+            "application/vnd.google.protobuf" if ours => &mut protobuf,
             "application/openmetrics-text" => &mut openmetrics,
             "text/plain" => &mut text,
             _ => continue,
         };
         *slot = Some(slot.map_or(q, |s| s.max(q)));
     }
-    match (openmetrics, text) {
-        (Some(om), text) if om > 0.0 && om >= text.unwrap_or(0.0) => Format::OpenMetrics,
-        _ => Format::Prometheus,
-    }
+    let best = [
+        (protobuf, Format::Protobuf),
+        (openmetrics, Format::OpenMetrics),
+        (text, Format::Prometheus),
+    ]
+    .into_iter()
+    .filter_map(|(q, format)| Some((q.filter(|q| *q > 0.0)?, format)))
+    // The first of the highest: `max_by` keeps the last of equals, so the order is reversed.
+    .rev()
+    .max_by(|a, b| a.0.total_cmp(&b.0));
+    best.map_or(Format::Prometheus, |(_, format)| format)
 }
 
 /// A response whose body the registry writes, on a blocking thread, while it is sent; `503` if
@@ -672,6 +691,37 @@ mod tests {
         );
         assert_eq!(
             negotiated("Application/OpenMetrics-Text; version=1.0.0"),
+            Format::OpenMetrics
+        );
+        // What Prometheus 2.42 sends with native histograms turned on.
+        assert_eq!(
+            negotiated(
+                "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;\
+                 encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,\
+                 application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;\
+                 q=0.5,*/*;q=0.1"
+            ),
+            Format::Protobuf
+        );
+        // Another message, or another encoding, is not ours to give.
+        assert_eq!(
+            negotiated("application/vnd.google.protobuf;proto=other.Message;encoding=delimited"),
+            Format::Prometheus
+        );
+        assert_eq!(
+            negotiated(
+                "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;\
+                 encoding=text,text/plain;q=0.5"
+            ),
+            Format::Prometheus
+        );
+        // A tie goes to protobuf, then OpenMetrics.
+        assert_eq!(
+            negotiated("text/plain,application/openmetrics-text,application/vnd.google.protobuf"),
+            Format::Protobuf
+        );
+        assert_eq!(
+            negotiated("text/plain;q=0.5,application/openmetrics-text;q=0.5"),
             Format::OpenMetrics
         );
     }

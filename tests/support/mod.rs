@@ -10,6 +10,8 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+pub mod proto;
+
 /// The Python interpreter with `prometheus_client`: `$METERSTICK_PYTHON`, else `python3`.
 pub fn python() -> PathBuf {
     let python = std::env::var_os("METERSTICK_PYTHON")
@@ -329,4 +331,191 @@ pub fn proc_status_kib(field: &str) -> u64 {
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// Where Prometheus's `metrics.proto` is: `$METERSTICK_METRICS_PROTO`, else where Debian's
+/// `golang-github-prometheus-client-model-dev` puts it.
+fn metrics_proto() -> PathBuf {
+    let proto = std::env::var_os("METERSTICK_METRICS_PROTO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(
+                "/usr/share/gocode/src/github.com/prometheus/client_model/io/prometheus/client/\
+                 metrics.proto",
+            )
+        });
+    assert!(
+        proto.exists(),
+        "{} is missing: install Prometheus's metrics.proto with `apt-get install \
+         golang-github-prometheus-client-model-dev protobuf-compiler` (as .ci/run does), or \
+         point METERSTICK_METRICS_PROTO at a copy",
+        proto.display()
+    );
+    proto
+}
+
+/// Decodes a protobuf exposition independently of this project: `protoc` compiles Prometheus's
+/// own `metrics.proto`, and the `protobuf` package (PyPI) reads the body with the message types
+/// built from it. One JSON object per family, fields named as in the `.proto` file.
+pub fn decode_with_metrics_proto(body: &[u8]) -> Vec<Value> {
+    let proto = metrics_proto();
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir =
+        std::env::temp_dir().join(format!("meterstick-protobuf-{}-{call}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let descriptors = dir.join("metrics.desc");
+    let include = proto
+        .ancestors()
+        .nth(4)
+        .expect("the client_model directory");
+    let protoc = Command::new("protoc")
+        .arg("--include_imports")
+        .arg(format!("--descriptor_set_out={}", descriptors.display()))
+        .arg("-I")
+        .arg(include)
+        .arg(proto.strip_prefix(include).unwrap())
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run protoc ({e}): install it with `apt-get install protobuf-compiler`")
+        });
+    assert!(
+        protoc.status.success(),
+        "protoc failed: {}",
+        String::from_utf8_lossy(&protoc.stderr)
+    );
+    let body_path = dir.join("body.bin");
+    std::fs::write(&body_path, body).unwrap();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/support/decode_protobuf.py"
+    );
+    let out = Command::new(python())
+        .arg(script)
+        .arg(&descriptors)
+        .arg(&body_path)
+        .output()
+        .expect("start python");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "the protobuf decoder failed (is the `protobuf` package installed? \
+         `target/conformance-venv/bin/pip install protobuf`): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the decoder prints JSON")
+}
+
+/// A number as the protobuf JSON mapping gives it (64-bit integers as strings, non-finite
+/// doubles as `"NaN"`, `"Infinity"`, `"-Infinity"`), as comparable text.
+fn proto_number(v: &Value) -> String {
+    match v {
+        Value::String(s) => match s.as_str() {
+            "Infinity" => "+Inf".to_owned(),
+            "-Infinity" => "-Inf".to_owned(),
+            "NaN" => "NaN".to_owned(),
+            other => number_text(&Value::from(other.parse::<f64>().expect("a number"))),
+        },
+        Value::Null => number_text(&Value::from(0.0)),
+        other => number_text(&Value::from(other.as_f64().expect("a number"))),
+    }
+}
+
+/// The samples of decoded protobuf families, as [`samples_from_json`] gives them: a
+/// histogram's buckets cumulative with `+Inf`, `_count` and `_sum`; a native histogram's
+/// buckets rebuilt from its spans and deltas, by upper bound, with its zero bucket.
+pub fn samples_from_protobuf(families: &[Value]) -> Vec<Sample> {
+    let mut out = Vec::new();
+    for family in families {
+        let name = family["name"].as_str().unwrap();
+        for metric in family["metric"].as_array().unwrap() {
+            let labels: BTreeMap<String, String> = metric["label"]
+                .as_array()
+                .map(|l| {
+                    l.iter()
+                        .map(|p| {
+                            let text = |k: &str| p[k].as_str().unwrap_or_default().to_owned();
+                            (text("name"), text("value"))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let sample = |name: String, labels: BTreeMap<String, String>, value: String| Sample {
+                name,
+                labels,
+                value,
+            };
+            if let Some(v) = metric.get("counter").or(metric.get("gauge")) {
+                out.push(sample(name.into(), labels, proto_number(&v["value"])));
+                continue;
+            }
+            let h = &metric["histogram"];
+            let count = proto_number(&h["sample_count"]);
+            let mut buckets: Vec<(f64, String)> = Vec::new();
+            if h.get("schema").is_some() || h.get("positive_span").is_some() {
+                let schema = h["schema"].as_i64().unwrap_or(0) as i32;
+                let bound = |i: i32| (f64::from(i) / f64::from(schema).exp2()).exp2();
+                let side = |spans: &str, deltas: &str| -> Vec<(i32, u64)> {
+                    let mut at = 0i32;
+                    let mut indexes = Vec::new();
+                    for span in h[spans].as_array().into_iter().flatten() {
+                        at += span["offset"].as_i64().unwrap_or(0) as i32;
+                        for _ in 0..span["length"].as_u64().unwrap_or(0) {
+                            indexes.push(at);
+                            at += 1;
+                        }
+                    }
+                    let mut count = 0i64;
+                    let deltas = h[deltas].as_array().cloned().unwrap_or_default();
+                    assert_eq!(deltas.len(), indexes.len(), "a delta per bucket: {h}");
+                    indexes
+                        .into_iter()
+                        .zip(deltas)
+                        .map(|(i, d)| {
+                            count += proto_number(&d).parse::<f64>().unwrap() as i64;
+                            (i, count as u64)
+                        })
+                        .collect()
+                };
+                let mut total = 0u64;
+                let mut push = |le: f64, n: u64| {
+                    total += n;
+                    if le.is_finite() {
+                        buckets.push((le, number_text(&Value::from(total as f64))));
+                    }
+                };
+                for (i, n) in side("negative_span", "negative_delta").into_iter().rev() {
+                    push(-bound(i - 1), n);
+                }
+                let zero = proto_number(&h["zero_count"]).parse::<f64>().unwrap() as u64;
+                push(h["zero_threshold"].as_f64().unwrap_or(0.0), zero);
+                for (i, n) in side("positive_span", "positive_delta") {
+                    push(bound(i), n);
+                }
+            } else {
+                for b in h["bucket"].as_array().into_iter().flatten() {
+                    let le = proto_number(&b["upper_bound"]);
+                    if le != "+Inf" {
+                        let le = le.parse::<f64>().unwrap();
+                        buckets.push((le, proto_number(&b["cumulative_count"])));
+                    }
+                }
+            }
+            for (le, n) in buckets {
+                let mut labels = labels.clone();
+                labels.insert("le".into(), number_text(&Value::from(le)));
+                out.push(sample(format!("{name}_bucket"), labels, n));
+            }
+            let mut inf = labels.clone();
+            inf.insert("le".into(), "+Inf".into());
+            out.push(sample(format!("{name}_bucket"), inf, count.clone()));
+            out.push(sample(format!("{name}_count"), labels.clone(), count));
+            out.push(sample(
+                format!("{name}_sum"),
+                labels,
+                proto_number(&h["sample_sum"]),
+            ));
+        }
+    }
+    out
 }

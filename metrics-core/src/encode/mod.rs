@@ -484,13 +484,14 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
                 json::write_stored::<S::Labels>(out, keys, labels, sample, first, scratch)
             }),
             Layout::Protobuf(lines) => family.for_each_sorted(|labels, metric| {
+                *written += 1;
                 protobuf::write_stored::<S::Labels, S::Metric>(out, &lines, labels, metric, scratch)
             }),
         }
     }
 
     /// How many series were written, in JSON (where the value of a family without series is
-    /// `null`).
+    /// `null`) and protobuf (where a family without series is left out).
     pub(crate) fn written(&self) -> usize {
         self.written
     }

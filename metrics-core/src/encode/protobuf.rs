@@ -312,9 +312,14 @@ fn write_exemplar(buf: &mut Vec<u8>, field: u8, exemplar: &Exemplar) {
     put_f64(buf, EXEMPLAR_VALUE, exemplar.value());
     let (seconds, nanos) = exemplar.unix_time();
     let timestamp = begin(buf, EXEMPLAR_TIMESTAMP);
-    // An `int64` is coded as its two's complement bits.
-    put_varint(buf, SECONDS, seconds as u64);
-    put_varint(buf, NANOS, u64::from(nanos));
+    // A `google.protobuf.Timestamp` leaves out a field at zero, as proto3 does. An `int64` is
+    // coded as its two's complement bits.
+    if seconds != 0 {
+        put_varint(buf, SECONDS, seconds as u64);
+    }
+    if nanos != 0 {
+        put_varint(buf, NANOS, u64::from(nanos));
+    }
     end(buf, timestamp);
     end(buf, at);
 }
