@@ -389,7 +389,7 @@ impl Table {
         let threshold = f64::from_bits(self.zero_threshold.load(Ordering::Relaxed));
         let magnitude = v.abs();
         // NaN too.
-        if !(magnitude > threshold) {
+        if magnitude <= threshold || magnitude.is_nan() {
             self.zero.fetch_add(1, Ordering::Release);
             return Added::Done;
         }
