@@ -114,3 +114,159 @@ fn concurrent_first_inserts_create_one_series_each() {
         assert_eq!(family.get(&format!("label{i}")), Some(THREADS as u64));
     }
 }
+
+mod support;
+
+use meterstick::{NativeHistogram, NativeOptions};
+use support::proto;
+
+/// The counts of a native histogram as the protobuf export gives them: the count, and the sum
+/// of its zero bucket and every bucket rebuilt from the deltas.
+fn protobuf_counts(registry: &Registry) -> (u64, u64) {
+    let families = proto::decode_delimited(&registry.to_protobuf()).expect("every export decodes");
+    let h = families[0].metric[0]
+        .histogram
+        .clone()
+        .expect("a histogram");
+    let mut buckets = h.zero_count.unwrap_or(0);
+    for deltas in [&h.positive_delta, &h.negative_delta] {
+        let mut count = 0i64;
+        for d in deltas {
+            count += d;
+            assert!(
+                count > 0,
+                "a bucket without observations is not written: {h:?}"
+            );
+            buckets += count as u64;
+        }
+    }
+    (h.sample_count.unwrap_or(0), buckets)
+}
+
+#[test]
+fn a_native_histogram_counts_exactly_while_it_is_lowered_and_scraped() {
+    // Few buckets allowed, the finest schema, and values up to 2^-16..2^16 on both sides:
+    // the histogram lowers its resolution many times while the threads observe. Every partial
+    // sum of these values fits in 53 bits, so the sum is exact in any order.
+    let end = race_native(8, 12, 16);
+    assert!(end.schema() < 0 && end.zero_threshold() == 0.0, "{end:?}");
+}
+
+#[test]
+fn a_native_histogram_widens_its_zero_bucket_exactly_while_scraped() {
+    // At the lowest schema a bucket spans 2^16: values up to 2^-600..2^600 need more than
+    // three, so the zero bucket widens, again and again, while the threads observe.
+    let end = race_native(-4, 3, 600);
+    assert!(
+        end.zero_threshold() > 0.0 && end.zero_count() > 0,
+        "{end:?}"
+    );
+}
+
+/// Threads observe powers of two up to `2^±max_exponent`, of both signs, into a native
+/// histogram with these options while two others scrape it; returns its final snapshot, once
+/// checked to hold every observation in the right bucket.
+fn race_native(schema: i8, max_buckets: u32, max_exponent: u64) -> meterstick::NativeSnapshot {
+    let registry = Registry::new();
+    let options = NativeOptions::new(schema, max_buckets, 0.0).unwrap();
+    let h = registry
+        .native_histogram("spread", "values far apart", options)
+        .unwrap();
+    const PER_THREAD: u64 = 100_000;
+    // The spread widens as the run goes on, so that the resolution is lowered all along it,
+    // not only at the start.
+    let value = |t: u64, i: u64| {
+        let span = 1 + (2 * max_exponent + 1) * i / PER_THREAD;
+        let exponent = ((i * 7 + t * 13) % span) as i32 - (span / 2) as i32;
+        let sign = if (i + t) % 3 == 0 { -1.0 } else { 1.0 };
+        // Powers of two: every sum of them is exact, in any order.
+        sign * 2f64.powi(exponent)
+    };
+    let done = AtomicBool::new(false);
+    let scrapes = thread::scope(|s| {
+        let scrapers: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    let (mut scrapes, mut last) = (0u32, 0u64);
+                    while !done.load(Ordering::Relaxed) || scrapes == 0 {
+                        let snapshot = h.snapshot();
+                        let (count, buckets) = protobuf_counts(&registry);
+                        // Each export's buckets add up to its count, and counts only grow.
+                        assert_eq!(count, buckets);
+                        assert!(snapshot.count() >= last && count >= snapshot.count());
+                        last = count;
+                        scrapes += 1;
+                    }
+                    scrapes
+                })
+            })
+            .collect();
+        thread::scope(|t| {
+            for thread in 0..THREADS as u64 {
+                let h = &h;
+                t.spawn(move || {
+                    for i in 0..PER_THREAD {
+                        h.observe(value(thread, i));
+                    }
+                });
+            }
+        });
+        done.store(true, Ordering::Relaxed);
+        scrapers.into_iter().map(|s| s.join().unwrap()).sum::<u32>()
+    });
+    assert!(scrapes > 0);
+
+    let end = h.snapshot();
+    let total = THREADS as u64 * PER_THREAD;
+    assert_eq!(end.count(), total);
+    let sum: f64 = (0..THREADS as u64)
+        .flat_map(|t| (0..PER_THREAD).map(move |i| value(t, i)))
+        .sum();
+    if max_exponent <= 16 {
+        assert_eq!(end.sum(), sum);
+    } else {
+        // Too far apart to add exactly: the order of the additions shows in the last bits.
+        assert!(
+            (end.sum() - sum).abs() <= sum.abs() * 1e-9,
+            "{} against {sum}",
+            end.sum()
+        );
+    }
+    assert!(end.positive().len() + end.negative().len() <= 12, "{end:?}");
+    assert!(end.schema() < 0, "lowered from 8: {end:?}");
+    eprintln!(
+        "schema {}, zero threshold {}, {scrapes} scrapes",
+        end.schema(),
+        end.zero_threshold()
+    );
+    // The buckets are exact: the same values observed by one thread, at the final schema with
+    // room for every bucket, land in the same counts.
+    let reference =
+        NativeHistogram::new(NativeOptions::new(end.schema() as i8, 10_000, 0.0).unwrap());
+    for t in 0..THREADS as u64 {
+        for i in 0..PER_THREAD {
+            reference.observe(value(t, i));
+        }
+    }
+    let expected = reference.snapshot();
+    if end.zero_threshold() == 0.0 {
+        assert_eq!(end.positive(), expected.positive());
+        assert_eq!(end.negative(), expected.negative());
+        assert_eq!(end.zero_count(), 0);
+    } else {
+        // The zero bucket was widened: what it took is what the buckets within it had.
+        let within = |b: &&(i32, u64)| {
+            2f64.powf(f64::from(b.0) / 2f64.powi(end.schema())) <= end.zero_threshold()
+        };
+        let taken: u64 = expected
+            .positive()
+            .iter()
+            .chain(expected.negative())
+            .filter(within)
+            .map(|b| b.1)
+            .sum();
+        assert_eq!(end.zero_count(), taken);
+    }
+    assert_eq!(end.count(), expected.count());
+    end
+}

@@ -117,10 +117,8 @@ scrape_configs:
 fn start_prometheus_with(config: &str, flags: &[&str]) -> Prometheus {
     static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!(
-        "meterstick-prometheus-{}-{n}",
-        std::process::id()
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("meterstick-prometheus-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("prometheus.yml"), config).unwrap();
     let port = free_port();
@@ -364,13 +362,20 @@ scrape_configs:
     let targets = api(&client, &prometheus, "/api/v1/targets").await.unwrap();
     let target = &targets["activeTargets"][0];
     assert_eq!(target["health"], "up", "{target}");
-    assert_eq!(count, Some(1000.0), "histogram_count over the native histogram");
+    assert_eq!(
+        count,
+        Some(1000.0),
+        "histogram_count over the native histogram"
+    );
 
     let sum: f64 = observations.iter().sum();
     let stored_sum = scalar(&client, &prometheus, "histogram_sum(answer_seconds)")
         .await
         .unwrap();
-    assert!((stored_sum - sum).abs() <= sum * 1e-12, "{stored_sum} against {sum}");
+    assert!(
+        (stored_sum - sum).abs() <= sum * 1e-12,
+        "{stored_sum} against {sum}"
+    );
 
     // Each quantile within the relative error of schema 3: a bucket spans a factor of
     // 2^(1/8), so a value interpolated in the right bucket is off by less than 9.05%.
@@ -380,7 +385,10 @@ scrape_configs:
         let stored = scalar(&client, &prometheus, &query).await.unwrap();
         let exact = observations[((q * 1000.0) as usize).min(999)];
         let off = (stored - exact).abs() / exact;
-        assert!(off < error, "quantile {q}: {stored} against {exact} ({off:.4} off)");
+        assert!(
+            off < error,
+            "quantile {q}: {stored} against {exact} ({off:.4} off)"
+        );
     }
     // Native: no classic bucket series were made of it.
     let classic = scalar(&client, &prometheus, "count(answer_seconds_bucket)").await;
@@ -425,8 +433,15 @@ scrape_configs:
     let series = buckets.as_array().unwrap();
     assert_eq!(series.len(), 1, "one bucket has an exemplar: {buckets}");
     // Prometheus spells the bound it read from protobuf `10.0`, from text `10`.
-    let le: f64 = series[0]["seriesLabels"]["le"].as_str().unwrap().parse().unwrap();
+    let le: f64 = series[0]["seriesLabels"]["le"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(le, 10.0, "{buckets}");
-    assert_eq!(series[0]["exemplars"][0]["labels"]["trace_id"], "00f067aa0ba902b7");
+    assert_eq!(
+        series[0]["exemplars"][0]["labels"]["trace_id"],
+        "00f067aa0ba902b7"
+    );
     assert_eq!(series[0]["exemplars"][0]["value"], "2.5");
 }

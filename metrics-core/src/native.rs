@@ -169,6 +169,10 @@ pub struct NativeHistogram {
 
 const HOT: u64 = 1 << 63;
 
+/// The fewest slots a table has (fewer in the loom models, whose cost grows with every atomic
+/// read).
+const MIN_CAPACITY: usize = if cfg!(loom) { 4 } else { 8 };
+
 /// What the holder of the lock keeps track of.
 #[derive(Debug, Default)]
 struct Control {
@@ -217,7 +221,7 @@ impl NativeHistogram {
             .div_ceil(2)
             .saturating_add(2)
             .next_power_of_two()
-            .max(8);
+            .max(MIN_CAPACITY);
         let table = || Table::new(capacity, &options);
         NativeHistogram {
             options,
@@ -716,6 +720,69 @@ impl NativeSnapshot {
             push(upper_bound(index, self.schema), count);
         }
         out
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use loom::sync::Arc;
+
+    fn model(f: impl Fn() + Sync + Send + 'static) {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(3);
+        builder.check(f);
+    }
+
+    /// Two observations race, each taking a bucket past `max_buckets` (one), so that one or
+    /// both lower the resolution while a scrape reads: every scrape sees counts that add up,
+    /// and at the end every observation is counted once, within the limit.
+    #[test]
+    fn loom_observations_racing_a_lowering_and_a_scrape() {
+        model(|| {
+            let h = Arc::new(NativeHistogram::new(NativeOptions::new(0, 1, 0.0).unwrap()));
+            h.observe(1.0);
+            let observers: Vec<_> = [4.0, -0.5]
+                .into_iter()
+                .map(|v| {
+                    let h = h.clone();
+                    loom::thread::spawn(move || h.observe(v))
+                })
+                .collect();
+            let seen = h.snapshot();
+            assert!((1..=3).contains(&seen.count()), "{seen:?}");
+            for observer in observers {
+                observer.join().unwrap();
+            }
+            let end = h.snapshot();
+            assert_eq!(end.count(), 3, "{end:?}");
+            assert_eq!(end.sum(), 4.5);
+            assert!(end.positive().len() + end.negative().len() <= 1, "{end:?}");
+        });
+    }
+
+    /// Two observations into buckets that exist already race a scrape: nothing is lowered, and
+    /// the scrape sees each either whole or not at all.
+    #[test]
+    fn loom_observations_racing_a_scrape() {
+        model(|| {
+            let h = Arc::new(NativeHistogram::new(NativeOptions::new(0, 4, 0.0).unwrap()));
+            h.observe(1.0);
+            h.observe(0.0);
+            let observer = {
+                let h = h.clone();
+                loom::thread::spawn(move || {
+                    h.observe(1.0);
+                    h.observe(0.0);
+                })
+            };
+            let seen = h.snapshot();
+            assert!((2..=4).contains(&seen.count()), "{seen:?}");
+            assert!(seen.positive().iter().all(|b| b.0 == 0));
+            observer.join().unwrap();
+            let end = h.snapshot();
+            assert_eq!((end.count(), end.zero_count(), end.schema()), (4, 2, 0));
+        });
     }
 }
 
