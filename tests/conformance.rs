@@ -10,7 +10,8 @@ mod support;
 mod kumod;
 
 use meterstick::{
-    Buckets, Counter, CounterFn, Family, Gauge, GaugeFn, Histogram, Info, Metrics, Registry,
+    Buckets, Counter, CounterFn, Family, Gauge, GaugeFn, Histogram, Info, Metrics, NativeHistogram,
+    Registry,
 };
 use support::{all_samples, parse_with_python, parser_name, samples_from_json, sorted};
 
@@ -119,6 +120,10 @@ struct EveryKind {
     /// request time, in seconds
     #[metric(buckets = [0.1, 1.0], unit = "seconds")]
     request_seconds: Histogram,
+
+    /// answer time, in seconds, in sparse exponential buckets
+    #[metric(unit = "seconds", schema = 2)]
+    answer_seconds: NativeHistogram,
 }
 
 /// A registry with every feature: constant labels, derived and runtime metrics of every kind,
@@ -133,6 +138,22 @@ fn every_feature() -> Registry {
     m.build.set(("1.2.0", "8a4f"));
     m.request_seconds.time(|| ());
     m.request_seconds.observe(0.5);
+    m.request_seconds
+        .observe_with_exemplar(0.05, &[("trace_id", "a \"quoted\" trace\nid")])
+        .unwrap();
+    m.sent_bytes
+        .inc_by_with_exemplar(
+            "mx.example.com",
+            512.0,
+            &[("trace_id", "f00d"), ("span", "1")],
+        )
+        .unwrap();
+    m.cpu_seconds_total
+        .inc_by_with_exemplar(0.25, &[("trace_id", "cafe")])
+        .unwrap();
+    for v in [0.0, 0.001, 0.02, 0.02, 0.3, 4.0, 9.5] {
+        m.answer_seconds.observe(v);
+    }
     registry.register(Shapes::new()).unwrap();
     #[cfg(feature = "process")]
     registry
@@ -198,6 +219,45 @@ fn every_feature_passes_promtool_without_findings_and_parses_strictly() {
             assert_eq!(s.labels.get("zone").map(String::as_str), Some("b"), "{s:?}");
         }
     }
+    // The exemplars, and only those OpenMetrics may carry: on `_total` samples of counters and
+    // on `_bucket` samples.
+    let exemplars: Vec<&serde_json::Value> =
+        om_families.iter().flat_map(|f| &f.exemplars).collect();
+    assert_eq!(exemplars.len(), 3, "{exemplars:?}\n{om}");
+    let of = |sample: &str| {
+        exemplars
+            .iter()
+            .find(|e| e["sample"] == sample)
+            .unwrap_or_else(|| panic!("no exemplar on {sample}: {om}"))
+    };
+    let bucket = of("model_request_seconds_bucket");
+    assert_eq!(bucket["labels"]["le"], "0.1");
+    assert_eq!(
+        bucket["exemplar"]["labels"]["trace_id"],
+        "a \"quoted\" trace\nid"
+    );
+    assert_eq!(bucket["exemplar"]["value"], 0.05);
+    let sent = of("model_sent_bytes_total");
+    assert_eq!(sent["labels"]["peer"], "mx.example.com");
+    assert_eq!(sent["exemplar"]["labels"]["span"], "1");
+    assert_eq!(sent["exemplar"]["value"], 512.0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let cpu = of("model_cpu_seconds_total");
+    assert!(
+        (cpu["exemplar"]["timestamp"].as_f64().unwrap() - now).abs() < 60.0,
+        "{cpu}"
+    );
+    // The native histogram, in its classic form: its buckets with observations.
+    let answer = family("model_answer_seconds");
+    assert_eq!(answer.kind, "histogram");
+    let count = answer
+        .samples
+        .iter()
+        .find(|s| s.labels.get("le").is_some_and(|le| le == "+Inf"));
+    assert_eq!(count.map(|s| s.value.as_str()), Some("7.0"));
     let strip = |families: &[support::Family]| {
         let mut samples = all_samples(families);
         samples.retain(|s| !s.name.starts_with("process_"));
@@ -460,4 +520,42 @@ mod arbitrary {
             super::support::assert_promtool_parses(&text);
         }
     }
+}
+
+#[test]
+#[ignore = "needs prometheus_client; see tests/support/mod.rs"]
+fn a_counter_under_its_exact_name_shows_no_exemplar() {
+    // Typed `unknown` in OpenMetrics, which allows exemplars on counters and buckets only.
+    let registry = Registry::new();
+    let answers = registry
+        .family::<Counter, String>("answers", "answers per route", &["route"])
+        .unwrap();
+    answers
+        .inc_with_exemplar("/", &[("trace_id", "t")])
+        .unwrap();
+    let exact = registry.describe();
+    assert!(exact[0].sample_name() == "answers_total");
+    #[derive(Metrics)]
+    #[metrics(exact_names)]
+    struct Exact {
+        /// answers, under the exact name
+        #[metric(label = "route")]
+        kept: Family<Counter>,
+    }
+    let m = registry.register(Exact::new()).unwrap();
+    m.kept
+        .inc_with_exemplar("/", &[("trace_id", "never shown")])
+        .unwrap();
+    let om = registry.to_openmetrics();
+    assert!(!om.contains("never shown"), "{om}");
+    assert!(
+        om.contains("answers_total{route=\"/\"} 1 # {trace_id=\"t\"} 1.0 "),
+        "{om}"
+    );
+    let parsed = parse_with_python(&[("openmetrics", &om)]);
+    let Ok(families) = &parsed[0] else {
+        panic!("{parsed:?}\n{om}");
+    };
+    let exemplars: usize = families.iter().map(|f| f.exemplars.len()).sum();
+    assert_eq!(exemplars, 1);
 }

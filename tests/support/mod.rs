@@ -51,6 +51,9 @@ pub struct Family {
     /// The unit OpenMetrics declared (empty without one).
     pub unit: String,
     pub samples: Vec<Sample>,
+    /// The exemplars OpenMetrics gave: `{"sample", "labels", "exemplar": {"labels", "value",
+    /// "timestamp"}}` each.
+    pub exemplars: Vec<Value>,
 }
 
 /// Parses each `(format, text)` with prometheus_client; `Err` holds the parser's complaint.
@@ -96,6 +99,7 @@ pub fn parse_with_python(inputs: &[(&str, &str)]) -> Vec<Result<Vec<Family>, Str
                     kind: f["type"].as_str().unwrap().to_owned(),
                     help: f["help"].as_str().unwrap().to_owned(),
                     unit: f["unit"].as_str().unwrap_or_default().to_owned(),
+                    exemplars: f["exemplars"].as_array().cloned().unwrap_or_default(),
                     samples: f["samples"]
                         .as_array()
                         .unwrap()

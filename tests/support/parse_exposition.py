@@ -37,6 +37,21 @@ def parse(item):
                     {"name": s.name, "labels": s.labels, "value": number(s.value)}
                     for s in family.samples
                 ],
+                "exemplars": [
+                    {
+                        "sample": s.name,
+                        "labels": s.labels,
+                        "exemplar": {
+                            "labels": s.exemplar.labels,
+                            "value": number(s.exemplar.value),
+                            "timestamp": None
+                            if s.exemplar.timestamp is None
+                            else float(s.exemplar.timestamp),
+                        },
+                    }
+                    for s in family.samples
+                    if getattr(s, "exemplar", None) is not None
+                ],
             }
             for family in parser(item["text"])
         ]
