@@ -258,3 +258,137 @@ proptest! {
         }
     }
 }
+
+mod support;
+
+use meterstick::{Counter, NativeHistogram, NativeOptions};
+use support::proto;
+
+#[derive(Metrics)]
+struct Encoded {
+    /// one key
+    #[metric(label = "k")]
+    gauges: Family<Gauge<f64>>,
+    /// two keys
+    #[metric(labels("a", "b"))]
+    counters: Family<Counter, (String, String)>,
+}
+
+/// A float of any kind: ordinary, huge, tiny, subnormal, zero of either sign, non-finite.
+fn any_f64() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        any::<f64>(),
+        -1e6..1e6f64,
+        Just(0.0),
+        Just(-0.0),
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        Just(f64::MIN_POSITIVE / 8.0),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn label_values_and_values_round_trip_through_protobuf(
+        values in proptest::collection::vec((any::<String>(), any_f64()), 1..8),
+        others in proptest::collection::vec((any::<String>(), any::<u64>()), 1..8),
+    ) {
+        let registry = Registry::new();
+        let m = registry.register(Encoded::new()).unwrap();
+        for (v, x) in &values {
+            m.gauges.set(v, *x);
+        }
+        for ((a, _), (b, n)) in values.iter().zip(&others) {
+            m.counters.inc_by((a, b), *n);
+        }
+        let families = proto::decode_delimited(&registry.to_protobuf()).unwrap();
+        prop_assert_eq!(families.len(), 2);
+        let (counters, gauges) = (&families[0], &families[1]);
+        prop_assert_eq!(counters.name.as_deref(), Some("counters_total"));
+        prop_assert_eq!(gauges.name.as_deref(), Some("gauges"));
+
+        // Every series, in the order of its label values, with the value it was given.
+        let mut expected: Vec<&String> = values.iter().map(|(v, _)| v).collect();
+        expected.sort();
+        expected.dedup();
+        prop_assert_eq!(gauges.metric.len(), expected.len());
+        for (metric, v) in gauges.metric.iter().zip(expected) {
+            prop_assert_eq!(metric.labels(), vec![("k", v.as_str())]);
+            let got = metric.gauge.as_ref().and_then(|g| g.value).unwrap();
+            let want = m.gauges.get(v).unwrap();
+            prop_assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()));
+        }
+        prop_assert_eq!(counters.metric.len(), m.counters.len());
+        for metric in &counters.metric {
+            let labels = metric.labels();
+            let (a, b) = (labels[0].1, labels[1].1);
+            let total = m.counters.get((a, b)).unwrap();
+            let got = metric.counter.as_ref().and_then(|c| c.value).unwrap();
+            prop_assert_eq!(got, total as f64);
+        }
+    }
+
+    #[test]
+    fn every_observation_lands_in_its_bucket(
+        observations in proptest::collection::vec(any_f64(), 1..40),
+        schema in -4i8..=8,
+        zero_threshold in prop_oneof![Just(0.0), 0.0..1.0f64],
+    ) {
+        let registry = Registry::new();
+        let options = NativeOptions::new(schema, 10_000, zero_threshold).unwrap();
+        let h = registry.native_histogram("h", "observed", options).unwrap();
+        let mut nan = false;
+        for v in &observations {
+            h.observe(*v);
+            nan |= v.is_nan();
+            // Alone, in a histogram of its own: the one bucket it takes holds it.
+            let alone = NativeHistogram::new(options);
+            alone.observe(*v);
+            let s = alone.snapshot();
+            if v.is_nan() || v.abs() <= zero_threshold {
+                prop_assert_eq!(s.zero_count(), 1);
+                continue;
+            }
+            let side = if *v < 0.0 { s.negative() } else { s.positive() };
+            prop_assert_eq!(side.len(), 1);
+            let i = side[0].0;
+            let bound = |i: i32| (f64::from(i) / f64::from(schema).exp2()).exp2();
+            let m = v.abs();
+            if m.is_finite() {
+                let slack = 1.0 + 1e-12;
+                prop_assert!(bound(i - 1) < m * slack && m <= bound(i) * slack, "{} in {}", m, i);
+            } else {
+                // An infinity: the bucket past the largest finite value's.
+                prop_assert!(bound(i - 1).is_infinite() && bound(i - 2).is_finite());
+            }
+        }
+        // The protobuf export holds the same counts as the snapshot, bucket for bucket.
+        let s = h.snapshot();
+        prop_assert_eq!(s.count(), observations.len() as u64);
+        if nan {
+            prop_assert!(s.sum().is_nan());
+        }
+        let families = proto::decode_delimited(&registry.to_protobuf()).unwrap();
+        let p = families[0].metric[0].histogram.clone().unwrap();
+        prop_assert_eq!(p.sample_count, Some(s.count()));
+        prop_assert_eq!(p.schema, Some(s.schema()));
+        prop_assert_eq!(p.zero_count, Some(s.zero_count()));
+        for (spans, deltas, buckets) in [
+            (&p.positive_span, &p.positive_delta, s.positive()),
+            (&p.negative_span, &p.negative_delta, s.negative()),
+        ] {
+            let mut rebuilt = Vec::new();
+            let (mut at, mut count, mut d) = (0i32, 0i64, deltas.iter());
+            for span in spans {
+                at += span.offset.unwrap_or(0);
+                for _ in 0..span.length.unwrap_or(0) {
+                    count += d.next().copied().unwrap_or(0);
+                    rebuilt.push((at, count as u64));
+                    at += 1;
+                }
+            }
+            prop_assert_eq!(&rebuilt[..], buckets);
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! Arbitrary label values and help texts through every encoder: the JSON parses with serde_json
-//! and holds exactly the values given; the text formats keep one line per sample.
+//! and holds exactly the values given; the text formats keep one line per sample; the protobuf
+//! messages decode and hold the same values and labels, in the same order as the JSON.
 //!
 //! Nothing is leaked per input, so the target runs under AddressSanitizer's leak check and its
 //! memory stays flat: the family goes through a registry under one static descriptor, and the
@@ -7,6 +8,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
+#[path = "../../tests/support/proto.rs"]
+mod proto;
 use meterstick::{Counter, Descriptor, Family, MetricGroup, MetricKind, Registry, Visitor};
 
 const HELP: &str = "fuzzed label values";
@@ -50,6 +54,8 @@ fn check_help(help: &str) {
         return;
     }
     let help = help.trim();
+    let families = proto::decode_delimited(&registry.to_protobuf()).expect("protobuf decodes");
+    assert_eq!(families[0].help.as_deref(), Some(help));
     let json: serde_json::Value =
         serde_json::from_str(&registry.to_json()).expect("the JSON document parses");
     assert_eq!(json["fuzzed_help"]["help"].as_str(), Some(help));
@@ -94,6 +100,17 @@ fuzz_target!(|data: &[u8]| {
         for e in entries {
             let (a, b) = (e["a"].as_str().unwrap(), e["b"].as_str().unwrap());
             assert_eq!(e["@"].as_f64(), group.family.get((a, b)).map(|n| n as f64));
+        }
+    }
+    let families = proto::decode_delimited(&registry.to_protobuf()).expect("protobuf decodes");
+    let metrics = families.first().map(|f| f.metric.as_slice()).unwrap_or_default();
+    assert_eq!(metrics.len(), series);
+    if let Some(entries) = json["fuzzed"]["value"].as_array() {
+        for (metric, e) in metrics.iter().zip(entries) {
+            let (a, b) = (e["a"].as_str().unwrap(), e["b"].as_str().unwrap());
+            assert_eq!(metric.labels(), [("a", a), ("b", b)]);
+            let value = metric.counter.as_ref().and_then(|c| c.value);
+            assert_eq!(value, e["@"].as_f64());
         }
     }
     // Escaping leaves no raw newline inside a line: one line per sample, plus HELP and TYPE.
