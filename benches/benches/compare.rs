@@ -1,7 +1,8 @@
 //! Meterstick side by side with `prometheus`, `prometheus-client`, `metrics`
 //! (+ `metrics-exporter-prometheus`), `measured` and `fastmetrics`, and the physical limits, on
-//! the workloads W1-W6 and W8 (time). Every exporter's output is checked, so that a fast wrong
-//! answer cannot win. `cargo bench -p meterstick-benches --bench compare`.
+//! the workloads W1-W6 and W8 (time), the protobuf export of W6 (P1) and histogram observations,
+//! classic and native (N1). Every exporter's output is checked, so that a fast wrong answer
+//! cannot win. `cargo bench -p meterstick-benches --bench compare`.
 
 use std::hint::black_box;
 use std::io::Write;
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
-use meterstick::{Counter, Format, Gauge, Metrics, Registry};
+use meterstick::{Counter, Format, Gauge, Histogram, Metrics, NativeHistogram, Registry};
 use meterstick_benches::{
     Labeled, MeasuredDynService, MeasuredDynamic, sample_lines, service_values,
 };
@@ -991,6 +992,179 @@ fn w6(c: &mut Criterion) {
     g.finish();
 }
 
+/// Writes the protobuf exposition of `peer` into `out`.
+fn encode_protobuf(exporters: &Exporters, peer: &str, out: &mut Vec<u8>) {
+    out.clear();
+    match peer {
+        "meterstick" => exporters.meterstick.render_into(Format::Protobuf, out),
+        "prometheus" => {
+            use prometheus::Encoder;
+            prometheus::ProtobufEncoder::new()
+                .encode(&exporters.prometheus.gather(), out)
+                .unwrap()
+        }
+        "prometheus-client" => out.extend_from_slice(
+            &prometheus_client::encoding::prometheus_protobuf::encode_to_vec(
+                &exporters.prometheus_client,
+            )
+            .unwrap(),
+        ),
+        other => unreachable!("{other}"),
+    }
+}
+
+/// The number of `MetricFamily` messages and of their `Metric`s in a length-delimited body,
+/// read by walking the varints: every exporter's output is checked the same way.
+fn protobuf_shape(body: &[u8]) -> (usize, usize) {
+    fn varint(bytes: &[u8], at: &mut usize) -> u64 {
+        let mut v = 0;
+        for shift in (0..64).step_by(7) {
+            let b = bytes[*at];
+            *at += 1;
+            v |= u64::from(b & 0x7F) << shift;
+            if b < 0x80 {
+                break;
+            }
+        }
+        v
+    }
+    let (mut families, mut metrics, mut at) = (0, 0, 0);
+    while at < body.len() {
+        let len = varint(body, &mut at) as usize;
+        let end = at + len;
+        families += 1;
+        while at < end {
+            let key = varint(body, &mut at);
+            match key & 7 {
+                0 => {
+                    varint(body, &mut at);
+                }
+                1 => at += 8,
+                2 => {
+                    let n = varint(body, &mut at) as usize;
+                    metrics += usize::from(key >> 3 == 4);
+                    at += n;
+                }
+                5 => at += 4,
+                other => panic!("wire type {other}"),
+            }
+        }
+    }
+    (families, metrics)
+}
+
+const PROTOBUF_EXPORTERS: [&str; 3] = ["meterstick", "prometheus", "prometheus-client"];
+
+fn p1(c: &mut Criterion) {
+    let exporters = Exporters::new(SERIES_W6);
+    let mut g = c.benchmark_group("P1 protobuf export, 10k series + 20 gauges");
+    for peer in PROTOBUF_EXPORTERS {
+        let mut out = Vec::with_capacity(1 << 20);
+        encode_protobuf(&exporters, peer, &mut out);
+        assert_eq!(
+            protobuf_shape(&out),
+            (GAUGES + 1, SERIES_W6 + GAUGES),
+            "{peer}"
+        );
+        g.bench_function(peer, |b| {
+            b.iter(|| encode_protobuf(&exporters, peer, &mut out))
+        });
+    }
+    g.finish();
+
+    // Meterstick's protobuf against its text, and against the fastest peer's protobuf.
+    let mut g = c.benchmark_group("P1 in turns");
+    let turns = Turns::new(32);
+    let (mut a_out, mut b_out) = (Vec::with_capacity(1 << 20), Vec::with_capacity(1 << 20));
+    for b in ["meterstick text", "prometheus", "prometheus-client"] {
+        g.bench_function(format!("meterstick + {b}"), |bencher| {
+            bencher.iter_custom(|n| {
+                turns.run(
+                    n,
+                    |k| (0..k).for_each(|_| encode_protobuf(&exporters, "meterstick", &mut a_out)),
+                    |k| match b {
+                        "meterstick text" => {
+                            (0..k).for_each(|_| exporters.encode("meterstick", &mut b_out))
+                        }
+                        peer => (0..k).for_each(|_| encode_protobuf(&exporters, peer, &mut b_out)),
+                    },
+                )
+            })
+        });
+        turns.report("P1", "meterstick protobuf", b);
+    }
+    g.finish();
+}
+
+/// 64 observations from 1 ms to about 10 s, evenly spread in logarithm, observed in turn.
+fn observations() -> [f64; 64] {
+    std::array::from_fn(|i| 0.001 * 10f64.powf(4.0 * i as f64 / 64.0))
+}
+
+fn n1(c: &mut Criterion) {
+    let values = observations();
+    let next = |i: &mut usize| {
+        *i = (*i + 1) & 63;
+        values[*i]
+    };
+    let classic = Histogram::default();
+    let native = NativeHistogram::default();
+    let pc_classic = prometheus_client::metrics::histogram::Histogram::new(
+        meterstick::DEFAULT_BUCKETS.iter().copied(),
+    );
+    let pc_native = prometheus_client::metrics::histogram::Histogram::new_native(
+        prometheus_client::metrics::histogram::NativeHistogramConfig::with_schema(3)
+            .max_buckets(160),
+    );
+    let p_classic = prometheus::Histogram::with_opts(prometheus::HistogramOpts::new(
+        "classic",
+        "classic buckets",
+    ))
+    .unwrap();
+
+    let mut g = c.benchmark_group("N1 histogram observe, 1 thread");
+    let mut i = 0;
+    g.bench_function("meterstick classic", |b| {
+        b.iter(|| black_box(&classic).observe(next(&mut i)))
+    });
+    g.bench_function("meterstick native", |b| {
+        b.iter(|| black_box(&native).observe(next(&mut i)))
+    });
+    g.bench_function("prometheus classic", |b| {
+        b.iter(|| black_box(&p_classic).observe(next(&mut i)))
+    });
+    g.bench_function("prometheus-client classic", |b| {
+        b.iter(|| black_box(&pc_classic).observe(next(&mut i)))
+    });
+    g.bench_function("prometheus-client native", |b| {
+        b.iter(|| black_box(&pc_native).observe(next(&mut i)))
+    });
+    g.finish();
+    assert_eq!(classic.count(), native.count());
+
+    let mut g = c.benchmark_group("N1 in turns");
+    let turns = Turns::new(1000);
+    let (mut i, mut j) = (0, 32);
+    for b in ["meterstick classic", "prometheus-client native"] {
+        g.bench_function(format!("meterstick native + {b}"), |bencher| {
+            bencher.iter_custom(|n| {
+                turns.run(
+                    n,
+                    |k| (0..k).for_each(|_| black_box(&native).observe(next(&mut i))),
+                    |k| match b {
+                        "meterstick classic" => {
+                            (0..k).for_each(|_| black_box(&classic).observe(next(&mut j)))
+                        }
+                        _ => (0..k).for_each(|_| black_box(&pc_native).observe(next(&mut j))),
+                    },
+                )
+            })
+        });
+        turns.report("N1", "meterstick native", b);
+    }
+    g.finish();
+}
+
 const SERIES_W8: usize = 1_000_000;
 
 fn w8(c: &mut Criterion) {
@@ -1042,6 +1216,11 @@ criterion_group! {
 criterion_group! {
     name = export;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
-    targets = w6, w8
+    targets = w6, p1, w8
 }
-criterion_main!(hot_path, export);
+criterion_group! {
+    name = histograms;
+    config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    targets = n1
+}
+criterion_main!(hot_path, histograms, export);

@@ -496,10 +496,13 @@ impl Table {
     }
 }
 
-/// Where the probe for `key` starts: its bits mixed by a multiplication, the top ones kept.
+/// Where the probe for `key` starts: its low bits. The buckets in use are runs of consecutive
+/// indexes on each side of zero, so their keys fall in consecutive slots and a table with room
+/// for them all holds them without a collision; mixing the bits first would only add to the
+/// time of every observation.
 #[inline]
 fn probe_start(key: u32, mask: usize) -> usize {
-    (key.wrapping_mul(0x9E37_79B9) as usize >> 7) & mask
+    key as usize & mask
 }
 
 /// Indexes stay within `±2^20` at every schema (at schema 8, from `-1074 * 256` to
@@ -516,48 +519,91 @@ fn decode(key: u32) -> (i32, bool) {
     (((key >> 1) as i32) - INDEX_OFFSET, key & 1 == 1)
 }
 
-/// `v` as `frac * 2^exp` with `frac` in `[0.5, 1)`, for a finite `v` above zero.
-#[inline]
-fn frexp(v: f64) -> (f64, i32) {
-    let bits = v.to_bits();
-    let exponent = ((bits >> 52) & 0x7FF) as i32;
-    if exponent == 0 {
-        // Subnormal: scaled into the normal range first.
-        let (frac, exp) = frexp(v * f64::from_bits(0x43F0_0000_0000_0000)); // 2^64
-        return (frac, exp - 64);
-    }
-    let frac = f64::from_bits((bits & !(0x7FF << 52)) | (1022 << 52));
-    (frac, exponent - 1022)
+/// The bits of an `f64`'s fraction.
+const FRACTION: u64 = (1 << 52) - 1;
+
+/// For each schema above zero, where the buckets within one doubling begin, found from the
+/// top bits of a value's fraction: the cells of [`Cells`].
+static CELLS: LazyLock<[Cells; 8]> = LazyLock::new(|| std::array::from_fn(|s| Cells::new(s + 1)));
+
+/// For schema `s`, the doubling `[1, 2)` cut into `2^(s+1)` cells by the top `s+1` bits of the
+/// fraction. The bounds `2^(j/2^s)` are at least `ln 2 / 2^s` apart, more than a cell is wide,
+/// so a cell holds at most one: each cell keeps how many bounds lie below it and the fraction
+/// bits of the one within it (or `u64::MAX`), and a value's place among the bounds is one
+/// comparison of integers (for numbers in `[1, 2)`, the order of their fraction bits).
+struct Cells {
+    shift: u32,
+    cells: Box<[(u64, u32)]>,
 }
 
-/// For each schema above zero, the bounds `2^(j/2^s) / 2` for `j` in `0..2^s`: where a
-/// fraction in `[0.5, 1)` changes bucket.
-static BOUNDS: LazyLock<[Box<[f64]>; 8]> = LazyLock::new(|| {
-    std::array::from_fn(|s| {
-        let per_doubling = 1usize << (s + 1);
-        (0..per_doubling)
-            .map(|j| ((j as f64) / (per_doubling as f64) - 1.0).exp2())
-            .collect()
-    })
-});
+impl Cells {
+    fn new(schema: usize) -> Self {
+        let per_doubling = 1usize << schema;
+        let bounds: Vec<f64> = (0..per_doubling)
+            .map(|j| (j as f64 / per_doubling as f64).exp2())
+            .collect();
+        let count = 2 * per_doubling;
+        let cells = (0..count)
+            .map(|c| {
+                let low = 1.0 + c as f64 / count as f64;
+                let high = 1.0 + (c + 1) as f64 / count as f64;
+                let below = bounds.iter().filter(|b| **b < low).count() as u32;
+                let within = bounds
+                    .iter()
+                    .find(|b| **b >= low && **b < high)
+                    .map_or(u64::MAX, |b| b.to_bits() & FRACTION);
+                (within, below)
+            })
+            .collect();
+        Cells {
+            shift: 52 - (schema as u32 + 1),
+            cells,
+        }
+    }
+
+    /// How many bounds lie strictly below `1.fraction`: its bucket within the doubling.
+    #[inline]
+    fn within(&self, bits: u64) -> i32 {
+        let fraction = bits & FRACTION;
+        let (bound, below) = self.cells[(fraction >> self.shift) as usize];
+        (below + u32::from(fraction > bound)) as i32
+    }
+}
 
 /// The bucket of a magnitude above the zero threshold at `schema`.
 #[inline]
 fn bucket_index(magnitude: f64, schema: i32) -> i32 {
+    let bits = magnitude.to_bits();
+    let exponent = (bits >> 52) as i32;
+    if exponent == 0 || exponent == 0x7FF {
+        return unusual_index(magnitude, schema);
+    }
+    // `magnitude` is `2^e * 1.fraction`.
+    index_of(bits, exponent - 1023, schema)
+}
+
+/// The bucket of `2^e * 1.fraction` (the fraction in `bits`) at `schema`.
+#[inline]
+fn index_of(bits: u64, e: i32, schema: i32) -> i32 {
+    if schema > 0 {
+        (e << schema) + CELLS[(schema - 1) as usize].within(bits)
+    } else {
+        // The power of two at or above the magnitude, then `2^-schema` of them per bucket.
+        let power = e + i32::from(bits & FRACTION != 0);
+        let shift = -schema;
+        (power + (1 << shift) - 1) >> shift
+    }
+}
+
+/// The bucket of a subnormal magnitude, or of infinity (the bucket past `f64::MAX`'s).
+#[cold]
+fn unusual_index(magnitude: f64, schema: i32) -> i32 {
     if magnitude.is_infinite() {
         return bucket_index(f64::MAX, schema) + 1;
     }
-    let (frac, exp) = frexp(magnitude);
-    if schema > 0 {
-        let bounds = &BOUNDS[(schema - 1) as usize];
-        let within = bounds.partition_point(|b| *b < frac) as i32;
-        (exp - 1) * bounds.len() as i32 + within
-    } else {
-        // The power of two at or above the magnitude, then `2^-schema` of them per bucket.
-        let index = if frac == 0.5 { exp - 1 } else { exp };
-        let shift = -schema;
-        (index + (1 << shift) - 1) >> shift
-    }
+    // Scaled by 2^64 into the normal range.
+    let bits = (magnitude * f64::from_bits(0x43F0_0000_0000_0000)).to_bits();
+    index_of(bits, (bits >> 52) as i32 - 1023 - 64, schema)
 }
 
 /// The upper bound of bucket `index` at `schema`: `2^(index / 2^schema)`.

@@ -80,11 +80,12 @@ const SECONDS: u8 = key(1, VARINT);
 const NANOS: u8 = key(2, VARINT);
 
 /// What the `Metric` messages of one family share: the registry's constant labels, encoded
-/// once as `LabelPair` fields, and the label keys.
+/// once as `LabelPair` fields, the label keys, and each key's `name` field of a `LabelPair`.
 #[derive(Clone, Copy)]
 pub(crate) struct Lines<'a> {
     constant: &'a [u8],
     keys: &'a [&'a str],
+    key_fields: &'a [Vec<u8>],
 }
 
 /// Writes `metrics` as length-delimited `MetricFamily` messages. A metric without a series
@@ -106,6 +107,7 @@ pub(crate) fn write(
     }
     let mut family = Out::to_vec(Vec::new());
     let mut keys = Vec::new();
+    let mut key_fields: Vec<Vec<u8>> = Vec::new();
     let mut scratch = Vec::new();
     for &(descriptor, metric) in metrics {
         family.buf.clear();
@@ -126,9 +128,16 @@ pub(crate) fn write(
         family.buf.push(FAMILY_TYPE);
         encode_varint(kind, &mut family.buf);
         descriptor.label_keys().fill(&mut keys);
+        key_fields.clear();
+        key_fields.extend(keys.iter().map(|key| {
+            let mut field = Vec::new();
+            put_bytes(&mut field, LABEL_NAME, key.as_bytes());
+            field
+        }));
         let lines = Lines {
             constant: &constant,
             keys: &keys,
+            key_fields: &key_fields,
         };
         let mut encoder =
             MetricEncoder::new(&mut family, Layout::Protobuf(lines), &keys, &mut scratch);
@@ -163,6 +172,7 @@ pub(crate) fn write_series(
 }
 
 /// Writes the `Metric` message of one series of a family as the series keeps its label values.
+/// Compiled into the family's loop: each label is a few copies, its key's field made once.
 #[inline]
 pub(crate) fn write_stored<L: LabelSet, M: Metric>(
     w: &mut Out<'_>,
@@ -174,12 +184,34 @@ pub(crate) fn write_stored<L: LabelSet, M: Metric>(
     let buf = &mut w.buf;
     let at = begin(buf, FAMILY_METRIC);
     buf.extend_from_slice(lines.constant);
-    for (key, value) in lines.keys.iter().zip(label::unpack::<L>(labels.packed())) {
-        put_label(buf, METRIC_LABEL, key.as_bytes(), value);
+    for (key, value) in lines
+        .key_fields
+        .iter()
+        .zip(label::unpack::<L>(labels.packed()))
+    {
+        let len = key.len() + 1 + encoded_len_varint(value.len() as u64) + value.len();
+        put_key_len(buf, METRIC_LABEL, len);
+        buf.extend_from_slice(key);
+        put_bytes(buf, LABEL_VALUE, value);
     }
-    write_value(buf, metric.sample(), metric.exemplar().as_deref(), scratch);
+    let sample = metric.sample();
+    match (sample, metric.exemplar()) {
+        (Sample::Counter(v), None) => put_number(buf, METRIC_COUNTER, v as f64),
+        (Sample::FloatCounter(v), None) => put_number(buf, METRIC_COUNTER, v),
+        (Sample::Gauge(v), _) => put_number(buf, METRIC_GAUGE, v as f64),
+        (Sample::FloatGauge(v), _) => put_number(buf, METRIC_GAUGE, v),
+        (sample, exemplar) => write_value(buf, sample, exemplar.as_deref(), scratch),
+    }
     end(buf, at);
     Ok(())
+}
+
+/// A `Counter` or `Gauge` message of one value, as field `field`, in one copy.
+#[inline(always)]
+fn put_number(buf: &mut Vec<u8>, field: u8, v: f64) {
+    let mut message = [field, 9, VALUE, 0, 0, 0, 0, 0, 0, 0, 0];
+    message[3..].copy_from_slice(&v.to_le_bytes());
+    buf.extend_from_slice(&message);
 }
 
 /// Writes the value of a series: a `Counter`, `Gauge` or `Histogram` field of its `Metric`.
@@ -210,8 +242,7 @@ fn write_counter(buf: &mut Vec<u8>, v: f64, exemplar: Option<&Exemplar>) {
 }
 
 fn write_gauge(buf: &mut Vec<u8>, v: f64) {
-    buf.extend_from_slice(&[METRIC_GAUGE, 9, VALUE]);
-    buf.extend_from_slice(&v.to_le_bytes());
+    put_number(buf, METRIC_GAUGE, v);
 }
 
 /// A classic histogram: its count, sum and every bucket, `+Inf` included, cumulative.
