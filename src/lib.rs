@@ -74,6 +74,7 @@
 //! | `unit = "..."` | the unit (`seconds`, `bytes`), written as `# UNIT` in OpenMetrics; the name must end in `_<unit>` (before `_total` for a counter) |
 //! | `exact_name` | a counter keeps its name in every format, without `_total` (see [one series name](#one-series-name-in-every-format)) |
 //! | `buckets = [...]` | a histogram's upper bounds: number literals, finite, strictly increasing; without it, [`DEFAULT_BUCKETS`] |
+//! | `schema = S`, `max_buckets = N`, `zero_threshold = T` | a [`NativeHistogram`]'s start: schema in `-4..=8` (default 3), the most buckets kept (default 160), the width of the zero bucket (default `2^-128`) |
 //! | `prune` | a `Family` whose series live while a [`Series`] handle does ([`Family::pruning`]) |
 //! | `max_series = N` | a `Family` of at most `N` series, the last an overflow series ([`Family::max_series`]) |
 //! | `callback = path` | a [`GaugeFn`] or [`CounterFn`] read from the function `path` at export time |
@@ -117,6 +118,8 @@
 //!   [`Histogram::start_timer`] gives a [`HistogramTimer`] that records the seconds elapsed when
 //!   dropped (`stop()` records and returns them, `discard()` records nothing);
 //!   [`Histogram::time`] times a closure. Both work through a [`Series`] handle.
+//! - [`NativeHistogram`]: `observe(f64)` into sparse exponential buckets, `snapshot()`; see
+//!   [native histograms](#native-histograms-exemplars-and-protobuf).
 //! - [`Info<L>`](Info): facts such as the version as the labels of one series of value 1:
 //!   `set(labels)`.
 //! - [`GaugeFn`] and [`CounterFn`] (of `i64`/`u64`, or `f64`): read from a function at export
@@ -195,6 +198,96 @@
 //!     "# HELP delivered messages delivered\n# TYPE delivered counter\ndelivered_total 46\n# EOF\n"
 //! );
 //! ```
+//!
+//! ## Native histograms, exemplars and protobuf
+//!
+//! A classic [`Histogram`] counts into bounds chosen in advance: a quantile is only as good as
+//! the bounds around it. A [`NativeHistogram`] needs none. At schema `s` its buckets grow by a
+//! factor of `2^(2^-s)` (at the default 3, eight buckets per doubling, each about 9% wider than
+//! the last), on both sides of zero, with a zero bucket for magnitudes up to `zero_threshold`;
+//! only buckets with observations take room, so any quantile of any range of values is known to
+//! within that factor. Choose it for latencies and sizes whose range is not known in advance, or
+//! spans several orders of magnitude; keep a classic histogram where the bounds are a contract
+//! (an SLO threshold of 300 ms), or for a reader that cannot take protobuf.
+//!
+//! Past `max_buckets` buckets it halves its resolution (schema one lower, merging pairs of
+//! buckets) as many times as needed, down to -4, as Prometheus's own clients do; at -4 it widens
+//! the zero bucket instead. Observation takes no lock: one atomic operation picks where to count
+//! and one counts, and a lowering of the resolution moves the counts while observations go on;
+//! no observation is lost and every export sees buckets that add up to its count. Zero, values
+//! within the zero threshold and NaN count in the zero bucket (NaN makes the sum NaN); the
+//! infinities count in the bucket past the largest finite value on their side.
+//!
+//! ```
+//! use meterstick::{Family, Metrics, NativeHistogram, Registry};
+//!
+//! #[derive(Metrics)]
+//! struct Api {
+//!     /// time to answer a request, in seconds
+//!     #[metric(unit = "seconds")]
+//!     answer_seconds: NativeHistogram,
+//!
+//!     /// time to resolve a name, in seconds, per resolver
+//!     #[metric(label = "resolver", unit = "seconds", schema = 5, max_buckets = 80)]
+//!     resolve_seconds: Family<NativeHistogram>,
+//! }
+//!
+//! let registry = Registry::new();
+//! let api = registry.register(Api::new())?;
+//! api.answer_seconds.observe(0.042);
+//! api.resolve_seconds.observe("unbound", 0.0031);
+//! let snapshot = api.answer_seconds.snapshot();
+//! assert_eq!((snapshot.count(), snapshot.schema()), (1, 3));
+//! # Ok::<(), meterstick::RegistryError>(())
+//! ```
+//!
+//! Prometheus stores native histograms from the protobuf format only. Turn them on with
+//! `--enable-feature=native-histograms` (Prometheus 2.40 to 2.x); it then asks for
+//! `application/vnd.google.protobuf` first, and the endpoint answers in it. Query them with
+//! `histogram_quantile(0.99, rate(answer_seconds[5m]))`, `histogram_count(...)` and
+//! `histogram_sum(...)`. The text formats and JSON, which have no native histograms, write one as
+//! a classic histogram whose buckets are its buckets with observations (cumulative, by upper
+//! bound, from the most negative through the zero bucket); JSON adds `schema`, `zero_count` and
+//! `zero_threshold` to the classic value.
+//!
+//! An *exemplar* is the latest labelled example of a counter's increments, or of the
+//! observations in one bucket of a histogram, kept with its value and the time:
+//!
+//! ```
+//! # use meterstick::{Counter, Histogram};
+//! let requests: Counter = Counter::new();
+//! let latency = Histogram::default();
+//! let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+//! requests.inc_with_exemplar(&[("trace_id", trace_id)]).unwrap();
+//! latency.observe_with_exemplar(0.42, &[("trace_id", trace_id)]).unwrap();
+//! ```
+//!
+//! `Family` has the same methods, labels first (`inc_with_exemplar(labels, exemplar)`), and a
+//! [`Series`] handle has the metric's own. OpenMetrics writes the exemplar after the value
+//! (`requests_total 1 # {trace_id="4bf9..."} 1.0 1733500000.123456789`), the protobuf format in
+//! its `exemplar` fields; Prometheus keeps them with `--enable-feature=exemplar-storage` and
+//! answers `/api/v1/query_exemplars`. That is how they reach a tracing system: record the id of
+//! the current trace (from `tracing-opentelemetry`, or the `traceparent` header of the request)
+//! as `trace_id`, and point Grafana's exemplar link at Tempo or Jaeger by that label; a spike on
+//! a latency panel then opens the trace that caused it. The label names and values together may
+//! take 128 characters (OpenMetrics's limit): a longer exemplar is refused with
+//! [`ExemplarError`], never written, and the update itself is counted all the same. A counter
+//! typed `unknown` in OpenMetrics (one with an [exact name](#one-series-name-in-every-format))
+//! shows none there.
+//!
+//! Exemplars are kept beside the metrics, in one table for the process, by the address of the
+//! metric: a metric that never gets one has no room for one, its updates never look at the
+//! table, and an export looks only once the table holds one. A metric removes its exemplars
+//! when it is dropped; one moved after getting one (before it is registered, say) leaves it
+//! behind.
+//!
+//! The protobuf format ([`Format::Protobuf`], [`Registry::to_protobuf`],
+//! [`Registry::write_protobuf`], [`PROTOBUF_CONTENT_TYPE`]) is Prometheus's `metrics.proto`:
+//! `io.prometheus.client.MetricFamily` messages, each after its length. Every metric type goes
+//! into it: counters under their sample name, info metrics as gauges of value 1, classic
+//! histograms with every bucket up to `+Inf`, integer values as doubles (exact up to `2^53`).
+//! A family without series is left out. Each family's message is gathered whole before it is
+//! written, since its length comes first.
 //!
 //! ## Lifecycle and cardinality
 //!

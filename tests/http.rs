@@ -98,6 +98,41 @@ async fn a_trusted_peer_gets_every_format() {
 }
 
 #[tokio::test]
+async fn protobuf_is_given_to_who_asks_for_it_as_prometheus_does() {
+    let registry = seeded();
+    let addr = start(registry.clone(), "127.0.0.1", TrustedHosts::default()).await;
+    let client = reqwest::Client::new();
+    // What Prometheus sends with native histograms turned on.
+    let prometheus_accept = "application/vnd.google.protobuf;\
+        proto=io.prometheus.client.MetricFamily;encoding=delimited,\
+        application/openmetrics-text;version=1.0.0;q=0.8,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+    let expected = registry.to_protobuf();
+    assert!(expected.len() > 100);
+    for (path, accept) in [
+        ("/metrics", Some(prometheus_accept)),
+        ("/metrics?format=protobuf", None),
+        ("/metrics?format=protobuf", Some("text/plain")),
+    ] {
+        let mut request = client.get(url(addr, path));
+        if let Some(accept) = accept {
+            request = request.header(ACCEPT, accept);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            response.headers()[CONTENT_TYPE],
+            meterstick::PROTOBUF_CONTENT_TYPE,
+            "{path}"
+        );
+        assert_eq!(
+            response.bytes().await.unwrap(),
+            expected,
+            "{path} {accept:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn prefix_prepends_to_every_name_and_filter_keeps_some() {
     let registry = seeded();
     let addr = start(registry.clone(), "127.0.0.1", TrustedHosts::default()).await;
@@ -538,7 +573,7 @@ async fn an_unknown_format_is_quoted_short_not_echoed() {
         "{body:?}"
     );
     assert!(
-        body.contains("...`; use `prometheus` or `openmetrics`"),
+        body.contains("...`; use `prometheus`, `openmetrics` or `protobuf`"),
         "{body:?}"
     );
 }

@@ -2,6 +2,9 @@
 //! Prometheus's `metrics.proto` and the `protobuf` package (PyPI) decodes the body with it.
 //! Every sample equals the JSON document's; types, help, exemplars and constant labels are
 //! what was declared.
+//!
+//! Ignored by default because they need outside tools; `.ci/run` installs them and runs these
+//! with `--include-ignored`.
 
 mod support;
 
@@ -87,6 +90,7 @@ fn filled() -> (Registry, std::sync::Arc<Service>) {
 }
 
 #[test]
+#[ignore = "needs protoc, Prometheus's metrics.proto and Python's protobuf; see tests/support/mod.rs"]
 fn the_decoded_protobuf_equals_the_json_sample_for_sample() {
     let (registry, _m) = filled();
     let body = registry.to_protobuf();
@@ -148,6 +152,7 @@ fn the_decoded_protobuf_equals_the_json_sample_for_sample() {
 }
 
 #[test]
+#[ignore = "needs protoc, Prometheus's metrics.proto and Python's protobuf; see tests/support/mod.rs"]
 fn exemplars_are_written_with_their_labels_value_and_time() {
     let (registry, _m) = filled();
     let before = std::time::SystemTime::now()
@@ -205,6 +210,7 @@ fn exemplars_are_written_with_their_labels_value_and_time() {
 }
 
 #[test]
+#[ignore = "needs protoc, Prometheus's metrics.proto and Python's protobuf; see tests/support/mod.rs"]
 fn constant_labels_come_first_on_every_series() {
     let registry = Registry::with_labels([("instance", "mx1"), ("region", "eu")]).unwrap();
     let m = registry.register(Service::new()).unwrap();
@@ -233,6 +239,7 @@ fn constant_labels_come_first_on_every_series() {
 }
 
 #[test]
+#[ignore = "needs protoc, Prometheus's metrics.proto and Python's protobuf; see tests/support/mod.rs"]
 fn a_native_histogram_without_observations_is_still_native() {
     let registry = Registry::new();
     let h = registry
