@@ -146,13 +146,13 @@ impl Default for NativeOptions {
 /// use meterstick_core::NativeHistogram;
 ///
 /// let latency = NativeHistogram::default();
-/// for v in [0.010, 0.012, 0.250, 0.0] {
+/// for v in [0.010, 0.0101, 0.250, 0.0] {
 ///     latency.observe(v);
 /// }
 /// let snapshot = latency.snapshot();
 /// assert_eq!((snapshot.count(), snapshot.zero_count()), (4, 1));
 /// assert_eq!(snapshot.schema(), 3);
-/// // 0.010 and 0.012 share a bucket: at schema 3 a bucket spans a factor of about 1.09.
+/// // 0.010 and 0.0101 share a bucket: at schema 3 a bucket spans a factor of about 1.09.
 /// assert_eq!(snapshot.positive().len(), 2);
 /// ```
 #[derive(Debug)]
