@@ -213,10 +213,8 @@ async fn stored_samples(
     samples
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the prometheus server; see the module docs"]
-async fn prometheus_scrapes_both_formats_and_stores_the_registry_values() {
-    let registry = registry();
+/// Serves `registry` on a free port of the loopback address, which it returns.
+async fn serve(registry: &Arc<Registry>) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let target = listener.local_addr().unwrap();
     tokio::spawn(meterstick::http::serve_listener(
@@ -224,6 +222,14 @@ async fn prometheus_scrapes_both_formats_and_stores_the_registry_values() {
         registry.clone(),
         TrustedHosts::default(),
     ));
+    target
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the prometheus server; see the module docs"]
+async fn prometheus_scrapes_both_formats_and_stores_the_registry_values() {
+    let registry = registry();
+    let target = serve(&registry).await;
     let prometheus = start_prometheus(target);
     let client = reqwest::Client::new();
     let json = registry.to_json();
@@ -330,13 +336,7 @@ async fn prometheus_reads_native_histograms_and_exemplars_over_protobuf() {
         .observe_with_exemplar(2.5, &[("trace_id", "00f067aa0ba902b7")])
         .unwrap();
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let target = listener.local_addr().unwrap();
-    tokio::spawn(meterstick::http::serve_listener(
-        listener,
-        registry.clone(),
-        TrustedHosts::default(),
-    ));
+    let target = serve(&registry).await;
     let config = format!(
         "global:
   scrape_interval: 1s
