@@ -2,7 +2,7 @@
 
 use super::buckets::upper_bound;
 
-/// The buckets of a [`NativeHistogram`] at one moment.
+/// The buckets of a [`NativeHistogram`](super::NativeHistogram) at one moment.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NativeSnapshot {
     pub(super) schema: i32,
