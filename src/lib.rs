@@ -418,3 +418,8 @@ pub use meterstick_derive::{LabelValue, Metrics};
 /// (the `meterstick-http` crate, behind the default `http` feature).
 #[cfg(feature = "http")]
 pub use meterstick_http as http;
+
+/// Pushing the registry instead of being scraped: Prometheus remote write and the Pushgateway
+/// (feature `push`, off by default). See [`push::RemoteWrite`] and [`push::Pushgateway`].
+#[cfg(feature = "push")]
+pub use meterstick_http::push;

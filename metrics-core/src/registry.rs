@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 use std::io::{self, Write};
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use serde::{Serialize, Serializer};
 
@@ -36,7 +36,12 @@ pub struct Registry {
     constant_labels: String,
     /// The constant labels as given: keys and values.
     constant: Vec<(String, String)>,
+    /// meterstick's own counter families, by name: [`Registry::own_counter_family`].
+    own: Mutex<Vec<(&'static str, Arc<OwnFamily>)>>,
 }
+
+/// A counter family of meterstick's own, with two label keys.
+pub type OwnFamily = Family<Counter, (String, String)>;
 
 #[derive(Default)]
 struct Inner {
@@ -155,6 +160,11 @@ impl Registry {
         Ok(registry)
     }
 
+    /// The constant labels given to [`Registry::with_labels`], as given.
+    pub fn constant_labels(&self) -> &[(String, String)] {
+        &self.constant
+    }
+
     /// The process-wide registry, created empty on first use.
     pub fn global() -> &'static Registry {
         static GLOBAL: OnceLock<Registry> = OnceLock::new();
@@ -179,10 +189,49 @@ impl Registry {
         self.add(group, None)
     }
 
+    /// A counter family of meterstick's own, under a `meterstick_` name no user metric may
+    /// take, registered on first use and the same one after: how meterstick's other crates (the
+    /// pushers) count what they do.
+    #[doc(hidden)]
+    pub fn own_counter_family(
+        &self,
+        name: &'static str,
+        help: &'static str,
+        keys: [&'static str; 2],
+    ) -> Result<Arc<OwnFamily>, RegistryError> {
+        let mut own = self.own.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, family)) = own.iter().find(|(n, _)| *n == name) {
+            return Ok(Arc::clone(family));
+        }
+        let family = Arc::new(Family::new());
+        let group = Named {
+            descriptor: Descriptor::owned(
+                name.into(),
+                help.into(),
+                MetricKind::Counter,
+                keys.iter().map(|k| (*k).to_owned()).collect(),
+                None,
+            ),
+            metric: Arc::clone(&family),
+        };
+        self.add_checked(Arc::new(group), None, true)?;
+        own.push((name, Arc::clone(&family)));
+        Ok(family)
+    }
+
     fn add(
         &self,
         group: Arc<dyn MetricGroup>,
         named: Option<Box<str>>,
+    ) -> Result<(), RegistryError> {
+        self.add_checked(group, named, false)
+    }
+
+    fn add_checked(
+        &self,
+        group: Arc<dyn MetricGroup>,
+        named: Option<Box<str>>,
+        own: bool,
     ) -> Result<(), RegistryError> {
         let mut inner = self.inner.write().unwrap_or_else(PoisonError::into_inner);
         let descriptors = group::collect([&*group]);
@@ -191,7 +240,7 @@ impl Registry {
             // The derive checked these at compile time; a hand-written group is checked here.
             self.check(descriptor)?;
             let name = descriptor.name();
-            if name.starts_with(RESERVED_PREFIX) {
+            if name.starts_with(RESERVED_PREFIX) != own {
                 return Err(RegistryError::ReservedName { name: name.into() });
             }
             let sample_name = descriptor.sample_name();
@@ -618,6 +667,42 @@ impl Registry {
     /// Writes the OpenMetrics 1.0 text exposition into `w`, buffered.
     pub fn write_openmetrics<W: Write>(&self, w: W) -> io::Result<()> {
         self.write_format(Format::OpenMetrics, Scrape::new(), w)
+    }
+
+    /// Appends to `out` the body of a Prometheus remote-write 1.0 request of every metric, before
+    /// its snappy compression: a `WriteRequest` of one `TimeSeries` per sample the text formats
+    /// would write, every one at `timestamp_ms` (milliseconds since the Unix epoch), with the
+    /// registry's constant labels and `labels` on every series. What
+    /// `meterstick::push::RemoteWrite` sends.
+    ///
+    /// ```
+    /// # use meterstick_core::Registry;
+    /// let registry = Registry::new();
+    /// registry.counter("sent", "messages sent")?.inc();
+    /// let mut body = Vec::new();
+    /// registry.write_remote_write(&[("instance".into(), "mx1".into())], 1_700_000_000_000, &mut body);
+    /// assert!(body.windows(10).any(|w| w == b"sent_total"));
+    /// # Ok::<(), meterstick_core::RegistryError>(())
+    /// ```
+    pub fn write_remote_write(
+        &self,
+        labels: &[(String, String)],
+        timestamp_ms: i64,
+        out: &mut Vec<u8>,
+    ) {
+        let mut constant = self.constant.clone();
+        constant.extend(labels.iter().cloned());
+        let context = Context {
+            prefix: "",
+            constant_labels: &self.constant_labels,
+            constant: &constant,
+        };
+        let mut w = Out::to_vec(std::mem::take(out));
+        // Writing into a `Vec` cannot fail.
+        let _ = self.with_sorted("", |m| {
+            crate::encode::remote_write::write(&mut w, m, &context, timestamp_ms)
+        });
+        *out = w.into_vec();
     }
 
     /// The protobuf exposition: length-delimited `io.prometheus.client.MetricFamily`

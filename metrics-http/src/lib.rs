@@ -59,6 +59,8 @@ use meterstick_core::{Format, Registry, Scrape};
 
 pub use crate::trusted::{TrustedHostError, TrustedHosts};
 
+#[cfg(feature = "push")]
+pub mod push;
 mod trusted;
 
 /// How many chunks a scrape may have in its channel. With the registry's 32 KiB buffer, what the

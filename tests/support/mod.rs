@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 pub mod proto;
+pub mod servers;
 
 /// The Python interpreter with `prometheus_client`: `$METERSTICK_PYTHON`, else `python3`.
 pub fn python() -> PathBuf {

@@ -5,7 +5,9 @@ pub(crate) mod markdown;
 pub(crate) mod openmetrics;
 pub(crate) mod prometheus;
 pub(crate) mod protobuf;
+pub(crate) mod remote_write;
 pub(crate) mod text;
+mod wire;
 
 /// The `Content-Type` of `/metrics.json`.
 pub const JSON_CONTENT_TYPE: &str = "application/json";
@@ -355,6 +357,8 @@ pub(crate) enum Layout<'e> {
     Json,
     /// The `Metric` messages of a protobuf `MetricFamily`.
     Protobuf(protobuf::Lines<'e>),
+    /// The `TimeSeries` of a remote-write request.
+    RemoteWrite(remote_write::Lines<'e>),
 }
 
 /// A family's series, in the order of their label values: what [`MetricEncoder::family`] loops
@@ -407,7 +411,7 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
     pub fn writes_exemplars(&self) -> bool {
         match &self.layout {
             Layout::Text(lines) => lines.exemplars(),
-            Layout::Json => false,
+            Layout::Json | Layout::RemoteWrite(_) => false,
             Layout::Protobuf(_) => true,
         }
     }
@@ -459,6 +463,9 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
             Layout::Protobuf(lines) => {
                 protobuf::write_series(self.out, lines, values, sample, exemplar, self.scratch)
             }
+            Layout::RemoteWrite(lines) => {
+                remote_write::write_series(self.out, lines, values, sample, self.scratch)
+            }
         }
     }
 
@@ -486,6 +493,10 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
             Layout::Protobuf(lines) => family.for_each_sorted(|labels, metric| {
                 *written += 1;
                 protobuf::write_stored::<S::Labels, S::Metric>(out, &lines, labels, metric, scratch)
+            }),
+            Layout::RemoteWrite(lines) => family.for_each_sorted(|labels, metric| {
+                let sample = metric.sample();
+                remote_write::write_stored::<S::Labels>(out, &lines, labels, sample, scratch)
             }),
         }
     }
