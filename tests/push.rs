@@ -396,3 +396,205 @@ fn bad_urls_and_labels_are_refused_at_start() {
         assert!(matches!(start(twice), Err(PushError::Invalid(_))));
     });
 }
+
+#[derive(Metrics)]
+struct Service {
+    /// requests answered
+    requests: Counter,
+    /// CPU time, in seconds
+    #[metric(unit = "seconds")]
+    cpu_seconds: Counter<f64>,
+    /// connections per listener
+    #[metric(label = "listener")]
+    connections: Family<Gauge>,
+    /// time to answer, in seconds
+    #[metric(buckets = [0.1, 1.0])]
+    answer_seconds: Histogram,
+    /// size of a message, in bytes, in sparse exponential buckets
+    #[metric(schema = 0)]
+    message_bytes: meterstick::NativeHistogram,
+    /// the build
+    #[metric(labels("version"))]
+    build: meterstick::Info<String>,
+}
+
+/// The requests an OTLP receiver decoded with `opentelemetry-proto`, one JSON object each.
+fn received(file: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Python's opentelemetry-proto; see the module docs"]
+async fn otlp_is_read_by_opentelemetry_proto_point_for_point() {
+    let dir = std::env::temp_dir().join(format!("meterstick-otlp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("requests.jsonl");
+    let port = support::servers::free_port();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/support/otlp_receiver.py"
+    );
+    let mut receiver = std::process::Command::new(support::python())
+        .arg(script)
+        .arg(port.to_string())
+        .arg(&out)
+        .spawn()
+        .expect("start the receiver");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the OTLP receiver did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let registry = Arc::new(Registry::with_labels([("region", "eu")]).unwrap());
+    let m = registry.register(Service::new()).unwrap();
+    m.requests.inc_by(5);
+    m.cpu_seconds.inc_by(0.25);
+    m.connections.set("smtp", 3);
+    m.connections.set("http", -1);
+    for v in [0.05, 0.5, 5.0] {
+        m.answer_seconds.observe(v);
+    }
+    for v in [3.0, 3.5, 100.0, 0.0, -6.0] {
+        m.message_bytes.observe(v);
+    }
+    m.build.set("1.2.3");
+    let pusher = meterstick_http::push::Otlp::new(format!("http://127.0.0.1:{port}/v1/metrics"))
+        .resource([("service.name", "kumod"), ("host.name", "mx1")])
+        .start(registry.clone())
+        .unwrap();
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as f64;
+    pusher.flush().await.unwrap();
+    pusher.shutdown().await.unwrap();
+    let _ = receiver.kill();
+    let _ = receiver.wait();
+    let requests = received(&out);
+    let _ = std::fs::remove_dir_all(&dir);
+    // The flush and the last push.
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert_eq!(requests[0]["content_type"], "application/x-protobuf");
+    let rm = &requests[0]["request"]["resource_metrics"][0];
+    let attributes: Vec<(String, String)> = rm["resource"]["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let text = |v: &serde_json::Value| v.as_str().unwrap().to_owned();
+            (text(&a["key"]), text(&a["value"]["string_value"]))
+        })
+        .collect();
+    assert_eq!(
+        attributes,
+        [
+            ("service.name".into(), "kumod".into()),
+            ("host.name".into(), "mx1".into())
+        ]
+    );
+    let scope = &rm["scope_metrics"][0];
+    assert_eq!(scope["scope"]["name"], "meterstick");
+    let metric = |name: &str| {
+        scope["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {scope}"))
+            .clone()
+    };
+    let attrs = |point: &serde_json::Value| -> Vec<(String, String)> {
+        point["attributes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| {
+                (
+                    a["key"].as_str().unwrap().to_owned(),
+                    a["value"]["string_value"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let eu = ("region".to_owned(), "eu".to_owned());
+    // Counters: monotonic cumulative sums, with their times.
+    for (name, value) in [("requests", 5.0), ("cpu_seconds", 0.25)] {
+        let sum = &metric(name)["sum"];
+        assert_eq!(
+            sum["aggregation_temporality"],
+            "AGGREGATION_TEMPORALITY_CUMULATIVE"
+        );
+        assert_eq!(sum["is_monotonic"], true);
+        let point = &sum["data_points"][0];
+        assert_eq!(point["as_double"], value);
+        assert_eq!(attrs(point), [eu.clone()]);
+        let start: f64 = point["start_time_unix_nano"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let time: f64 = point["time_unix_nano"].as_str().unwrap().parse().unwrap();
+        assert!(start <= time && (time - before).abs() < 60e9, "{point}");
+    }
+    assert_eq!(metric("cpu_seconds")["unit"], "seconds");
+    assert_eq!(metric("requests")["description"], "requests answered");
+    // Gauges, a point per series.
+    let points = metric("connections")["gauge"]["data_points"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let by_listener: Vec<(Vec<(String, String)>, f64)> = points
+        .iter()
+        .map(|p| (attrs(p), p["as_double"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(
+        by_listener,
+        [
+            (vec![eu.clone(), ("listener".into(), "http".into())], -1.0),
+            (vec![eu.clone(), ("listener".into(), "smtp".into())], 3.0)
+        ]
+    );
+    let info = &metric("build")["gauge"]["data_points"][0];
+    assert_eq!(info["as_double"], 1.0);
+    assert_eq!(attrs(info)[1], ("version".into(), "1.2.3".into()));
+    // A classic histogram: counts per bucket, not cumulative, the last for `+Inf`.
+    let histogram = &metric("answer_seconds")["histogram"];
+    assert_eq!(
+        histogram["aggregation_temporality"],
+        "AGGREGATION_TEMPORALITY_CUMULATIVE"
+    );
+    let point = &histogram["data_points"][0];
+    assert_eq!(point["count"], "3");
+    assert_eq!(point["sum"], 5.55);
+    assert_eq!(point["bucket_counts"], serde_json::json!(["1", "1", "1"]));
+    assert_eq!(point["explicit_bounds"], serde_json::json!([0.1, 1.0]));
+    // A native histogram: exponential, at its schema as scale. At scale 0, OpenTelemetry's
+    // bucket i holds (2^i, 2^(i+1)]: 3 and 3.5 in bucket 1, 100 in bucket 6 (64, 128], -6 in
+    // negative bucket 2 (4, 8]; 0 in the zero bucket.
+    let exponential = &metric("message_bytes")["exponential_histogram"];
+    assert_eq!(
+        exponential["aggregation_temporality"],
+        "AGGREGATION_TEMPORALITY_CUMULATIVE"
+    );
+    let point = &exponential["data_points"][0];
+    assert_eq!(point["count"], "5");
+    assert_eq!(point["sum"], 100.5);
+    assert_eq!(
+        point.get("scale"),
+        None,
+        "scale 0 is the default, left out: {point}"
+    );
+    assert_eq!(point["zero_count"], "1");
+    assert_eq!(point["positive"]["offset"], 1);
+    assert_eq!(
+        point["positive"]["bucket_counts"],
+        serde_json::json!(["2", "0", "0", "0", "0", "1"])
+    );
+    assert_eq!(point["negative"]["offset"], 2);
+    assert_eq!(point["negative"]["bucket_counts"], serde_json::json!(["1"]));
+}

@@ -705,6 +705,31 @@ impl Registry {
         *out = w.into_vec();
     }
 
+    /// Appends to `out` the body of an OTLP/HTTP metrics export of every metric, protobuf: an
+    /// `ExportMetricsServiceRequest` with `resource` as the resource's attributes, the
+    /// registry's constant labels on every data point, every sum and histogram cumulative from
+    /// `start_unix_nano` to `unix_nano` (nanoseconds since the Unix epoch). What
+    /// `meterstick::push::Otlp` sends.
+    pub fn write_otlp(
+        &self,
+        resource: &[(String, String)],
+        start_unix_nano: u64,
+        unix_nano: u64,
+        out: &mut Vec<u8>,
+    ) {
+        let context = self.context("");
+        let times = crate::encode::otlp::Times {
+            start_unix_nano,
+            unix_nano,
+        };
+        let mut w = Out::to_vec(std::mem::take(out));
+        // Writing into a `Vec` cannot fail.
+        let _ = self.with_sorted("", |m| {
+            crate::encode::otlp::write(&mut w, m, &context, resource, times)
+        });
+        *out = w.into_vec();
+    }
+
     /// The protobuf exposition: length-delimited `io.prometheus.client.MetricFamily`
     /// messages, [`PROTOBUF_CONTENT_TYPE`](crate::PROTOBUF_CONTENT_TYPE).
     pub fn to_protobuf(&self) -> Vec<u8> {

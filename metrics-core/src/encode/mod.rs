@@ -3,6 +3,7 @@
 pub(crate) mod json;
 pub(crate) mod markdown;
 pub(crate) mod openmetrics;
+pub(crate) mod otlp;
 pub(crate) mod prometheus;
 pub(crate) mod protobuf;
 pub(crate) mod remote_write;
@@ -359,6 +360,8 @@ pub(crate) enum Layout<'e> {
     Protobuf(protobuf::Lines<'e>),
     /// The `TimeSeries` of a remote-write request.
     RemoteWrite(remote_write::Lines<'e>),
+    /// The data points of an OTLP `Metric`.
+    Otlp(otlp::Lines<'e>),
 }
 
 /// A family's series, in the order of their label values: what [`MetricEncoder::family`] loops
@@ -411,7 +414,7 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
     pub fn writes_exemplars(&self) -> bool {
         match &self.layout {
             Layout::Text(lines) => lines.exemplars(),
-            Layout::Json | Layout::RemoteWrite(_) => false,
+            Layout::Json | Layout::RemoteWrite(_) | Layout::Otlp(_) => false,
             Layout::Protobuf(_) => true,
         }
     }
@@ -466,6 +469,9 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
             Layout::RemoteWrite(lines) => {
                 remote_write::write_series(self.out, lines, values, sample, self.scratch)
             }
+            Layout::Otlp(lines) => {
+                otlp::write_series(self.out, lines, values, sample, self.scratch)
+            }
         }
     }
 
@@ -497,6 +503,10 @@ impl<'e, 'w> MetricEncoder<'e, 'w> {
             Layout::RemoteWrite(lines) => family.for_each_sorted(|labels, metric| {
                 let sample = metric.sample();
                 remote_write::write_stored::<S::Labels>(out, &lines, labels, sample, scratch)
+            }),
+            Layout::Otlp(lines) => family.for_each_sorted(|labels, metric| {
+                *written += 1;
+                otlp::write_stored::<S::Labels>(out, &lines, labels, metric.sample(), scratch)
             }),
         }
     }

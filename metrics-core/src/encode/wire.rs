@@ -89,3 +89,10 @@ pub(crate) fn put_label(buf: &mut Vec<u8>, field: u8, name: &[u8], value: &[u8])
     put_bytes(buf, PAIR_NAME, name);
     put_bytes(buf, PAIR_VALUE, value);
 }
+
+/// A `fixed64` field.
+#[inline]
+pub(crate) fn put_fixed64(buf: &mut Vec<u8>, field: u8, v: u64) {
+    buf.push(field);
+    buf.extend_from_slice(&v.to_le_bytes());
+}

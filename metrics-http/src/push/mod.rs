@@ -1,12 +1,14 @@
 //! Pushing the registry to where fleets keep their metrics (feature `push`): Prometheus remote
-//! write ([`RemoteWrite`]) and the Pushgateway ([`Pushgateway`]).
+//! write ([`RemoteWrite`]), the Pushgateway ([`Pushgateway`]) and OpenTelemetry collectors
+//! ([`Otlp`]).
 //!
 //! Push instead of being scraped when nothing can reach the process to scrape it: a batch job
 //! that ends before a scrape would come (the Pushgateway), a process behind NAT or a short-lived
-//! function (remote write to Prometheus, VictoriaMetrics or an agent).
+//! function (remote write to Prometheus, VictoriaMetrics or an agent), a fleet that sends
+//! everything through an OpenTelemetry collector (OTLP).
 //!
-//! The periodic pusher ([`RemoteWrite`]) runs as a task on the tokio runtime they are
-//! started on and answers to a [`PushHandle`]. What it promises:
+//! The periodic pushers ([`RemoteWrite`], [`Otlp`]) run as a task on the tokio runtime they are
+//! started on and answer to a [`PushHandle`]. What they promise:
 //!
 //! - **An update never waits for a push.** A push reads the registry as a scrape does: the
 //!   atomics, with no lock held on them.
@@ -30,6 +32,7 @@
 //! `meterstick_push_requests_total{pusher, outcome}` with `outcome` one of `sent`, `failed`
 //! (retried) and `refused` (dropped).
 
+mod otlp;
 mod pushgateway;
 mod remote_write;
 mod task;
@@ -39,6 +42,7 @@ use std::time::Duration;
 
 use meterstick_core::{Counter, Family, Registry, RegistryError};
 
+pub use otlp::Otlp;
 pub use pushgateway::Pushgateway;
 pub use remote_write::RemoteWrite;
 pub use task::PushHandle;
@@ -104,6 +108,18 @@ impl Counts {
     fn count(&self, outcome: &str) {
         self.family.inc((&self.pusher, outcome));
     }
+}
+
+/// `url`, checked to be an `http` or `https` URL.
+fn http_url(url: &str) -> Result<reqwest::Url, PushError> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| PushError::Invalid(format!("`{url}` is not a URL: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(PushError::Invalid(format!(
+            "`{url}` is not an http or https URL"
+        )));
+    }
+    Ok(parsed)
 }
 
 /// An HTTP client for the pushers: at most `timeout` per request.

@@ -88,14 +88,7 @@ impl RemoteWrite {
     /// from now ([`PushHandle::flush`] pushes at once). Fails for a URL that is not `http` or
     /// `https`, or labels whose keys are not valid or meet the registry's constant labels.
     pub fn start(self, registry: Arc<Registry>) -> Result<PushHandle, PushError> {
-        let url = reqwest::Url::parse(&self.url)
-            .map_err(|e| PushError::Invalid(format!("`{}` is not a URL: {e}", self.url)))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(PushError::Invalid(format!(
-                "`{}` is not an http or https URL",
-                self.url
-            )));
-        }
+        let url = super::http_url(&self.url)?;
         check_labels(&registry, &self.labels)?;
         let counts = Counts::new(&registry, "remote_write")
             .map_err(|e| PushError::Invalid(e.to_string()))?;
