@@ -532,7 +532,7 @@ async fn otlp_is_read_by_opentelemetry_proto_point_for_point() {
         assert_eq!(sum["is_monotonic"], true);
         let point = &sum["data_points"][0];
         assert_eq!(point["as_double"], value);
-        assert_eq!(attrs(point), [eu.clone()]);
+        assert_eq!(attrs(point), std::slice::from_ref(&eu));
         let start: f64 = point["start_time_unix_nano"]
             .as_str()
             .unwrap()
