@@ -1,7 +1,9 @@
 //! Declares the metrics of KumoMTA's `/metrics.json` page and fills them with the page's values;
 //! prints them as pretty JSON (or `--format prometheus|openmetrics`, or `--format markdown` for
 //! the reference page of the metrics), or serves them over HTTP with
-//! `--serve ADDR [--trusted CIDR]...` while a little simulated traffic moves the values.
+//! `--serve ADDR [--trusted CIDR]...` while a little simulated traffic moves the values; or
+//! pushes them: `--pushgateway URL` once, as a batch job would, or `--remote-write URL` every
+//! 5 s while the traffic moves them, until Ctrl-C.
 
 mod metrics;
 
@@ -11,14 +13,17 @@ use std::time::Duration;
 
 use meterstick::Registry;
 use meterstick::http::TrustedHosts;
+use meterstick::push::{Pushgateway, RemoteWrite};
 
 const USAGE: &str = "usage: kumod [--format json|prometheus|openmetrics|markdown] \
-                     [--serve ADDR [--trusted IP_OR_CIDR]...]";
+                     [--serve ADDR [--trusted IP_OR_CIDR]...] [--pushgateway URL] \
+                     [--remote-write URL]";
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut format = String::from("json");
     let mut serve = None;
     let mut trusted = Vec::new();
+    let (mut pushgateway, mut remote_write) = (None, None);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || {
@@ -29,6 +34,8 @@ fn main() -> Result<(), Box<dyn Error>> {
             "--format" => format = value()?,
             "--serve" => serve = Some(value()?),
             "--trusted" => trusted.push(value()?),
+            "--pushgateway" => pushgateway = Some(value()?),
+            "--remote-write" => remote_write = Some(value()?),
             "--help" | "-h" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -40,6 +47,18 @@ fn main() -> Result<(), Box<dyn Error>> {
     let registry = Arc::new(Registry::new());
     let metrics = registry.register(metrics::KumodMetrics::new())?;
     metrics::fill_with_seed_values(&metrics);
+
+    if let Some(url) = pushgateway {
+        // A batch job's way: push what it counted once, at its end.
+        let gateway = Pushgateway::new(url, "kumod").grouping([("instance", "example")]);
+        tokio::runtime::Runtime::new()?.block_on(gateway.push(&registry))?;
+        eprintln!("pushed to the Pushgateway as job kumod, instance example");
+        return Ok(());
+    }
+    if let Some(url) = remote_write {
+        std::thread::spawn(move || simulate_traffic(&metrics));
+        return push_periodically(registry, url);
+    }
 
     if let Some(addr) = serve {
         let trusted = if trusted.is_empty() {
@@ -76,6 +95,21 @@ fn serve_http(
         meterstick::http::serve_listener(listener, registry, trusted).await
     })?;
     Ok(())
+}
+
+/// Pushes the registry by remote write every 5 s until Ctrl-C, then a last time.
+fn push_periodically(registry: Arc<Registry>, url: String) -> Result<(), Box<dyn Error>> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let pusher = RemoteWrite::new(url)
+            .interval(Duration::from_secs(5))
+            .labels([("job", "kumod"), ("instance", "example")])
+            .start(registry)?;
+        eprintln!("pushing every 5 s; Ctrl-C pushes a last time and stops");
+        tokio::signal::ctrl_c().await?;
+        pusher.shutdown().await?;
+        Ok::<_, Box<dyn Error>>(())
+    })
 }
 
 /// Moves the values a little every 100 ms, as a running MTA would.
