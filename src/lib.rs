@@ -368,6 +368,19 @@
 //! replace its own function; one that panics leaves its metric without a value, and the export
 //! goes on.
 //!
+//! ## Push
+//!
+//! With the `push` feature, `meterstick::push` sends the registry to where it cannot be scraped
+//! from: `RemoteWrite` (Prometheus remote write 1.0, every interval), `Pushgateway` (`push`,
+//! `push_add`, `delete`, for batch jobs) and `Otlp` (OTLP/HTTP protobuf, cumulative, to an
+//! OpenTelemetry collector). The bodies come from the registry like every format
+//! ([`Registry::write_remote_write`], [`Registry::write_otlp`], the Prometheus text for the
+//! Pushgateway). A receiver that is down or slow never blocks an update nor makes memory grow:
+//! one request at most is in flight, each attempt sends what the registry holds then, failures
+//! are retried with backoff and jitter, a refused request (`4xx`) is dropped and counted in
+//! `meterstick_push_requests_total`, and `PushHandle::shutdown` pushes a last time within its
+//! timeout.
+//!
 //! ## The HTTP endpoint
 //!
 //! With the default `http` feature, [`http`] (the `meterstick-http` crate) serves

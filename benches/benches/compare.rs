@@ -1175,6 +1175,134 @@ fn n1(c: &mut Criterion) {
     g.finish();
 }
 
+/// The samples of W6 as one remote-write request (`WriteRequest`, snappy-compressed, as
+/// `RemoteWrite` sends it), against meterstick's text export of the same registry; and a
+/// Pushgateway push of it to a sink in the process, against the bare HTTP request of the same
+/// text body.
+fn r1(c: &mut Criterion) {
+    let exporters = Exporters::new(SERIES_W6);
+    let registry = &exporters.meterstick;
+    let labels = [("job".to_owned(), "bench".to_owned())];
+    let encode = |raw: &mut Vec<u8>| {
+        raw.clear();
+        registry.write_remote_write(&labels, 1_700_000_000_000, raw);
+    };
+    let mut raw = Vec::with_capacity(1 << 20);
+    encode(&mut raw);
+    let decoded = snap::raw::Decoder::new()
+        .decompress_vec(&snap::raw::Encoder::new().compress_vec(&raw).unwrap())
+        .unwrap();
+    assert_eq!(decoded, raw);
+    // One `TimeSeries` per sample: a field key (10) at the start of each.
+    let (_, series) = protobuf_shape_flat(&raw);
+    assert_eq!(series, SERIES_W6 + GAUGES);
+
+    let mut g = c.benchmark_group("R1 remote-write request of W6");
+    let mut text = Vec::with_capacity(1 << 20);
+    g.bench_function("meterstick text export", |b| {
+        b.iter(|| exporters.encode("meterstick", &mut text))
+    });
+    g.bench_function("WriteRequest", |b| b.iter(|| encode(&mut raw)));
+    let mut compressed = Vec::with_capacity(1 << 20);
+    let mut snappy = snap::raw::Encoder::new();
+    g.bench_function("WriteRequest + snappy", |b| {
+        b.iter(|| {
+            encode(&mut raw);
+            compressed.resize(snap::raw::max_compress_len(raw.len()), 0);
+            let n = snappy.compress(&raw, &mut compressed).unwrap();
+            compressed.truncate(n);
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("R1 in turns");
+    let turns = Turns::new(32);
+    for with_snappy in [false, true] {
+        let b_name = if with_snappy {
+            "request + snappy"
+        } else {
+            "request"
+        };
+        g.bench_function(format!("{b_name} + text"), |bencher| {
+            bencher.iter_custom(|n| {
+                turns.run(
+                    n,
+                    |k| {
+                        (0..k).for_each(|_| {
+                            encode(&mut raw);
+                            if with_snappy {
+                                compressed.resize(snap::raw::max_compress_len(raw.len()), 0);
+                                let n = snappy.compress(&raw, &mut compressed).unwrap();
+                                compressed.truncate(n);
+                            }
+                        })
+                    },
+                    |k| (0..k).for_each(|_| exporters.encode("meterstick", &mut text)),
+                )
+            })
+        });
+        turns.report("R1", b_name, "text");
+    }
+    g.finish();
+
+    // The Pushgateway: one push of W6 to a sink that takes any body and answers 200.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sink = runtime.block_on(async {
+        let app = axum::Router::new().fallback(|_: axum::body::Bytes| async { "" });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}")
+    });
+    let gateway = meterstick_http::push::Pushgateway::new(&sink, "bench");
+    let client = reqwest::Client::new();
+    let url = format!("{sink}/metrics/job/bench");
+    runtime.block_on(gateway.push(registry)).unwrap();
+    let mut g = c.benchmark_group("R2 Pushgateway push of W6");
+    g.bench_function("meterstick Pushgateway::push", |b| {
+        b.iter(|| runtime.block_on(gateway.push(registry)).unwrap())
+    });
+    g.bench_function("text export, then a bare PUT of it", |b| {
+        b.iter(|| {
+            exporters.encode("meterstick", &mut text);
+            let body = text.clone();
+            runtime
+                .block_on(client.put(&url).body(body).send())
+                .unwrap()
+                .error_for_status()
+                .unwrap();
+        })
+    });
+    g.finish();
+}
+
+/// The number of top-level fields of a message body, and how many of them are field 1.
+fn protobuf_shape_flat(body: &[u8]) -> (usize, usize) {
+    let mut at = 0;
+    let (mut fields, mut ones) = (0, 0);
+    while at < body.len() {
+        let key = body[at];
+        at += 1;
+        let mut len = 0usize;
+        for shift in (0..64).step_by(7) {
+            let b = body[at];
+            at += 1;
+            len |= usize::from(b & 0x7F) << shift;
+            if b < 0x80 {
+                break;
+            }
+        }
+        at += len;
+        fields += 1;
+        ones += usize::from(key == 0x0A);
+    }
+    (fields, ones)
+}
+
 const SERIES_W8: usize = 1_000_000;
 
 fn w8(c: &mut Criterion) {
@@ -1226,7 +1354,7 @@ criterion_group! {
 criterion_group! {
     name = export;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
-    targets = w6, p1, w8
+    targets = w6, p1, r1, w8
 }
 criterion_group! {
     name = histograms;

@@ -33,6 +33,8 @@ pub struct Pushgateway {
     url: String,
     job: String,
     grouping: Vec<(String, String)>,
+    /// Made once, on the first request, and kept: its connections are reused.
+    client: std::sync::Arc<std::sync::OnceLock<reqwest::Client>>,
 }
 
 /// The attempts of one request: the first and two retries.
@@ -45,6 +47,7 @@ impl Pushgateway {
             url: url.into(),
             job: job.into(),
             grouping: Vec::new(),
+            client: Default::default(),
         }
     }
 
@@ -84,7 +87,13 @@ impl Pushgateway {
         registry: Option<&Registry>,
     ) -> Result<(), PushError> {
         let url = self.group_url()?;
-        let client = super::client(super::REQUEST_TIMEOUT)?;
+        let client = match self.client.get() {
+            Some(client) => client.clone(),
+            None => {
+                let client = super::client(super::REQUEST_TIMEOUT)?;
+                self.client.get_or_init(|| client).clone()
+            }
+        };
         let body = registry.map(|r| {
             let mut body = Vec::new();
             r.render_into(meterstick_core::Format::Prometheus, &mut body);
