@@ -182,7 +182,12 @@ async fn gateway_samples(base: &str) -> Vec<Sample> {
 async fn the_pushgateway_keeps_puts_adds_and_deletes() {
     let server = Server::start(
         "prometheus-pushgateway",
-        &["--web.listen-address=127.0.0.1:{port}"],
+        // A file of its own: Debian's gateway otherwise keeps what it was pushed in a file
+        // shared by every gateway on the machine.
+        &[
+            "--web.listen-address=127.0.0.1:{port}",
+            "--persistence.file={dir}/pushgateway.db",
+        ],
         &[],
         "/-/ready",
     );

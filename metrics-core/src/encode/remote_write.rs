@@ -11,6 +11,8 @@
 
 use std::io;
 
+use prost::encoding::encoded_len_varint;
+
 use super::wire::{FIXED64, LEN, VARINT, begin, end, key, put_f64, put_key_len, put_varint};
 use super::{Context, Layout, MetricEncoder, Out, Sorted};
 use crate::histogram::Histogram;
@@ -44,13 +46,29 @@ enum Source {
 }
 
 /// What the series of one metric share: its sample name, the labels in the order to write them,
-/// and the timestamp of the push.
+/// the timestamp of the push, and, for a series of one sample, its labels made once: the runs of
+/// `Label` messages that are the same on every series (`__name__`, the constant labels)
+/// between the metric's own keys, and the end of its `Sample`.
 #[derive(Clone, Copy)]
 pub(crate) struct Lines<'a> {
     name: &'a str,
     order: &'a [(&'a str, Source)],
     constant: &'a [(String, String)],
     timestamp_ms: i64,
+    parts: &'a [Part],
+    /// `SAMPLES`, the `Sample`'s length, `SAMPLE_VALUE`: before the value's 8 bytes.
+    sample_head: [u8; 3],
+    /// The timestamp field: after the value.
+    sample_tail: &'a [u8],
+}
+
+/// A piece of the labels of a series of one sample.
+#[derive(Clone, Debug)]
+enum Part {
+    /// `Label` messages the same on every series.
+    Fixed(Vec<u8>),
+    /// The label of the metric's key at this place, its name field made once.
+    Key { index: usize, name_field: Vec<u8> },
 }
 
 /// Writes `metrics` as the `TimeSeries` of one `WriteRequest`, at `timestamp_ms`, with the
@@ -65,6 +83,10 @@ pub(crate) fn write(
     let mut order: Vec<(&str, Source)> = Vec::new();
     let mut scratch = Vec::new();
     let mut name = String::new();
+    let mut parts = Vec::new();
+    let mut sample_tail = Vec::new();
+    put_varint(&mut sample_tail, SAMPLE_TIMESTAMP, timestamp_ms as u64);
+    let sample_len = 1 + 8 + sample_tail.len();
     for &(descriptor, metric) in metrics {
         name.clear();
         name.push_str(context.prefix);
@@ -82,11 +104,37 @@ pub(crate) fn write(
         order.extend(keys.iter().enumerate().map(|(i, k)| (*k, Source::Key(i))));
         order.push(("le", Source::Le));
         order.sort_by(|a, b| a.0.cmp(b.0));
+        parts.clear();
+        for &(label, source) in &order {
+            let fixed = match source {
+                Source::Name => Some(name.as_str()),
+                Source::Constant(i) => Some(context.constant[i].1.as_str()),
+                Source::Le => continue,
+                Source::Key(index) => {
+                    let mut name_field = Vec::new();
+                    put_key_len(&mut name_field, LABEL_NAME, label.len());
+                    name_field.extend_from_slice(label.as_bytes());
+                    parts.push(Part::Key { index, name_field });
+                    None
+                }
+            };
+            if let Some(value) = fixed.filter(|v| !v.is_empty()) {
+                if !matches!(parts.last(), Some(Part::Fixed(_))) {
+                    parts.push(Part::Fixed(Vec::new()));
+                }
+                if let Some(Part::Fixed(bytes)) = parts.last_mut() {
+                    put_label(bytes, label.as_bytes(), &[value.as_bytes()]);
+                }
+            }
+        }
         let lines = Lines {
             name: &name,
             order: &order,
             constant: context.constant,
             timestamp_ms,
+            parts: &parts,
+            sample_head: [SAMPLES, sample_len as u8, SAMPLE_VALUE],
+            sample_tail: &sample_tail,
         };
         let mut encoder = MetricEncoder::new(w, Layout::RemoteWrite(lines), &keys, &mut scratch);
         metric.encode(&mut encoder)?;
@@ -103,7 +151,10 @@ pub(crate) fn write_series(
     sample: Sample<'_>,
     scratch: &mut Vec<u64>,
 ) -> io::Result<()> {
-    let one = |w: &mut Out<'_>, v: f64| put_series(&mut w.buf, lines, values, "", None, v);
+    let one = |w: &mut Out<'_>, v: f64| {
+        let value = |i: usize| values.get(i).copied().unwrap_or_default().as_bytes();
+        put_one(&mut w.buf, lines, value, v)
+    };
     match sample {
         Sample::Counter(v) => one(w, v as f64),
         Sample::Gauge(v) => one(w, v as f64),
@@ -115,7 +166,8 @@ pub(crate) fn write_series(
     w.checkpoint()
 }
 
-/// Writes the `TimeSeries` of one series of a family as the series keeps its label values.
+/// Writes the `TimeSeries` of one series of a family as the series keeps its label values: a
+/// series of one sample in place, compiled into the family's loop.
 #[inline]
 pub(crate) fn write_stored<L: LabelSet>(
     w: &mut Out<'_>,
@@ -124,9 +176,84 @@ pub(crate) fn write_stored<L: LabelSet>(
     sample: Sample<'_>,
     scratch: &mut Vec<u64>,
 ) -> io::Result<()> {
-    label::with_values::<L, _>(labels.packed(), |values| {
-        write_series(w, lines, values, sample, scratch)
-    })
+    let v = match sample {
+        Sample::Counter(v) => v as f64,
+        Sample::Gauge(v) => v as f64,
+        Sample::FloatCounter(v) | Sample::FloatGauge(v) => v,
+        Sample::Info => 1.0,
+        _ => {
+            return label::with_values::<L, _>(labels.packed(), |values| {
+                write_series(w, lines, values, sample, scratch)
+            });
+        }
+    };
+    let mut values = [&[][..]; crate::label::MAX_LABELS];
+    for (slot, value) in values.iter_mut().zip(label::unpack::<L>(labels.packed())) {
+        *slot = value;
+    }
+    put_one(
+        &mut w.buf,
+        lines,
+        |i| values.get(i).copied().unwrap_or_default(),
+        v,
+    );
+    w.checkpoint()
+}
+
+/// One `TimeSeries` of one sample under the metric's name, its length worked out first: the
+/// labels made once, the series' own between them, the `Sample`.
+#[inline]
+fn put_one<'v>(buf: &mut Vec<u8>, lines: &Lines<'_>, value: impl Fn(usize) -> &'v [u8], v: f64) {
+    // The length of a key's `Label`, less its field key and length.
+    let inner = |name_field: &[u8], value: &[u8]| {
+        name_field.len() + 1 + encoded_len_varint(value.len() as u64) + value.len()
+    };
+    let mut len = 2 + lines.sample_head[1] as usize;
+    for part in lines.parts {
+        len += match part {
+            Part::Fixed(bytes) => bytes.len(),
+            Part::Key { index, name_field } => match value(*index) {
+                [] => 0,
+                value => {
+                    let inner = inner(name_field, value);
+                    1 + encoded_len_varint(inner as u64) + inner
+                }
+            },
+        };
+    }
+    buf.reserve(len + 5);
+    put_key_len(buf, TIMESERIES, len);
+    for part in lines.parts {
+        match part {
+            Part::Fixed(bytes) => buf.extend_from_slice(bytes),
+            Part::Key { index, name_field } => {
+                let value = value(*index);
+                if value.is_empty() {
+                    continue;
+                }
+                put_key_len(buf, LABELS, inner(name_field, value));
+                buf.extend_from_slice(name_field);
+                put_key_len(buf, LABEL_VALUE, value.len());
+                buf.extend_from_slice(value);
+            }
+        }
+    }
+    buf.extend_from_slice(&lines.sample_head);
+    buf.extend_from_slice(&v.to_le_bytes());
+    buf.extend_from_slice(lines.sample_tail);
+}
+
+/// A `Label` message of `name` and a value made of `value` (its pieces joined).
+fn put_label(buf: &mut Vec<u8>, name: &[u8], value: &[&[u8]]) {
+    let value_len: usize = value.iter().map(|v| v.len()).sum();
+    let label = begin(buf, LABELS);
+    put_key_len(buf, LABEL_NAME, name.len());
+    buf.extend_from_slice(name);
+    put_key_len(buf, LABEL_VALUE, value_len);
+    for piece in value {
+        buf.extend_from_slice(piece);
+    }
+    end(buf, label);
 }
 
 fn write_histogram(
@@ -202,13 +329,7 @@ fn put_series(
         if first.is_empty() && second.is_empty() {
             continue;
         }
-        let label = begin(buf, LABELS);
-        put_key_len(buf, LABEL_NAME, name.len());
-        buf.extend_from_slice(name.as_bytes());
-        put_key_len(buf, LABEL_VALUE, first.len() + second.len());
-        buf.extend_from_slice(first);
-        buf.extend_from_slice(second);
-        end(buf, label);
+        put_label(buf, name.as_bytes(), &[first, second]);
     }
     let sample = begin(buf, SAMPLES);
     put_f64(buf, SAMPLE_VALUE, v);
