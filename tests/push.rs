@@ -243,7 +243,14 @@ async fn a_receiver_stopped_and_started_again_gets_the_latest_values() {
         m.handled.inc();
     }
     assert!(started.elapsed() < Duration::from_secs(2));
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Memory stays flat while every push fails: nothing is queued. After a first second of
+    // failures (the client's pools made), four more seconds of them.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let before = support::proc_status_kib("VmRSS");
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let grown = support::proc_status_kib("VmRSS").saturating_sub(before);
+    eprintln!("resident memory grew {grown} KiB over 4 s of failing pushes");
+    assert!(grown < 4 * 1024, "{grown} KiB");
     assert!(matches!(pusher.flush().await, Err(PushError::Transport(_))));
     server.restart("/-/ready");
     // The next pushes carry what the registry holds now: nothing it still holds is lost.
