@@ -13,7 +13,6 @@ mod support;
 #[path = "../examples/kumod/metrics.rs"]
 mod kumod;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -22,7 +21,7 @@ use std::time::{Duration, Instant};
 use meterstick::http::TrustedHosts;
 use meterstick::{Counter, Family, Gauge, Histogram, Info, Metrics, Registry};
 use serde_json::Value;
-use support::{Sample, number_text, samples_from_json, sorted};
+use support::{Sample, samples_from_json, sorted};
 
 #[derive(Metrics)]
 #[metrics(prefix = "extra")]
@@ -169,46 +168,18 @@ impl JsonValue for reqwest::Response {
     }
 }
 
-/// What Prometheus stored for `job`, less its own `up` and `scrape_*` series.
+/// What Prometheus stored for `job`, less its own `up` and `scrape_*` series and the `job` and
+/// `instance` labels it adds.
 async fn stored_samples(
     client: &reqwest::Client,
     prometheus: &Prometheus,
     job: &str,
 ) -> Vec<Sample> {
-    let query = format!("/api/v1/query?query=%7Bjob%3D%22{job}%22%7D");
-    let Some(data) = api(client, prometheus, &query).await else {
-        return Vec::new();
-    };
-    let mut samples: Vec<Sample> = data["result"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|series| {
-            let metric = series["metric"].as_object().unwrap();
-            let name = metric["__name__"].as_str().unwrap().to_owned();
-            if name == "up" || name.starts_with("scrape_") {
-                return None;
-            }
-            let labels: BTreeMap<String, String> = metric
-                .iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "__name__" | "job" | "instance"))
-                .map(|(k, v)| {
-                    let v = v.as_str().unwrap();
-                    let v = match (k.as_str(), v.parse::<f64>()) {
-                        ("le", Ok(f)) if f.is_finite() => number_text(&Value::from(f)),
-                        _ => v.to_owned(),
-                    };
-                    (k.clone(), v)
-                })
-                .collect();
-            let value: f64 = series["value"][1].as_str().unwrap().parse().unwrap();
-            Some(Sample {
-                name,
-                labels,
-                value: number_text(&Value::from(value)),
-            })
-        })
-        .collect();
+    let selector = format!("{{job=\"{job}\"}}");
+    let mut samples = support::servers::query_samples(client, &prometheus.base, &selector).await;
+    for sample in &mut samples {
+        sample.labels.retain(|k, _| k != "job" && k != "instance");
+    }
     samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
     samples
 }

@@ -110,6 +110,19 @@ impl Counts {
     }
 }
 
+/// Labels or attributes as given, as owned pairs.
+fn pairs<I, K, V>(pairs: I) -> Vec<(String, String)>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: Into<String>,
+    V: Into<String>,
+{
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect()
+}
+
 /// `url`, checked to be an `http` or `https` URL.
 fn http_url(url: &str) -> Result<reqwest::Url, PushError> {
     let parsed = reqwest::Url::parse(url)

@@ -5,8 +5,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use meterstick_core::Registry;
 
-use super::task::{self, Schedule, Target};
-use super::{Counts, PushError, PushHandle};
+use super::task::{self, Target, Timing, timing_setters};
+use super::{PushError, PushHandle};
 
 /// Pushes the whole registry to an OpenTelemetry collector (or any OTLP/HTTP receiver) every
 /// interval, as an `ExportMetricsServiceRequest` in protobuf (`POST`, such as to
@@ -30,10 +30,8 @@ use super::{Counts, PushError, PushHandle};
 #[derive(Clone, Debug)]
 pub struct Otlp {
     url: String,
-    interval: Duration,
     resource: Vec<(String, String)>,
-    shutdown_timeout: Duration,
-    request_timeout: Duration,
+    timing: Timing,
 }
 
 impl Otlp {
@@ -41,17 +39,9 @@ impl Otlp {
     pub fn new(url: impl Into<String>) -> Self {
         Otlp {
             url: url.into(),
-            interval: Duration::from_secs(15),
             resource: Vec::new(),
-            shutdown_timeout: Duration::from_secs(5),
-            request_timeout: super::REQUEST_TIMEOUT,
+            timing: Timing::default(),
         }
-    }
-
-    /// How often to push (15 s by default; at least 10 ms).
-    pub fn interval(mut self, interval: Duration) -> Self {
-        self.interval = interval.max(Duration::from_millis(10));
-        self
     }
 
     /// The resource's attributes, as strings (`service.name` and the like).
@@ -61,44 +51,24 @@ impl Otlp {
         K: Into<String>,
         V: Into<String>,
     {
-        self.resource = attributes
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect();
+        self.resource = super::pairs(attributes);
         self
     }
 
-    /// How long one request may take before it counts as failed and is retried (10 s by
-    /// default).
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = timeout;
-        self
-    }
-
-    /// How long [`PushHandle::shutdown`] may take for its last push (5 s by default).
-    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
-        self.shutdown_timeout = timeout;
-        self
-    }
+    timing_setters!();
 
     /// Starts pushing `registry` on the current tokio runtime; the first push is one interval
     /// from now ([`PushHandle::flush`] pushes at once). Fails for a URL that is not `http` or
     /// `https`.
     pub fn start(self, registry: Arc<Registry>) -> Result<PushHandle, PushError> {
-        let url = super::http_url(&self.url)?;
-        let counts =
-            Counts::new(&registry, "otlp").map_err(|e| PushError::Invalid(e.to_string()))?;
-        let target = Arc::new(Export {
-            url,
-            resource: self.resource,
-            started: unix_nano(),
-        });
-        let schedule = Schedule {
-            interval: self.interval,
-            shutdown_timeout: self.shutdown_timeout,
-        };
-        let client = super::client(self.request_timeout)?;
-        Ok(task::start(target, registry, schedule, client, counts))
+        let resource = self.resource;
+        task::start_periodic(&self.url, "otlp", registry, self.timing, |url| {
+            Arc::new(Export {
+                url,
+                resource,
+                started: unix_nano(),
+            })
+        })
     }
 }
 

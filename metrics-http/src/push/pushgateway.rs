@@ -59,10 +59,7 @@ impl Pushgateway {
         K: Into<String>,
         V: Into<String>,
     {
-        self.grouping = labels
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect();
+        self.grouping = super::pairs(labels);
         self
     }
 

@@ -5,8 +5,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use meterstick_core::Registry;
 
-use super::task::{self, Schedule, Target};
-use super::{Counts, PushError, PushHandle};
+use super::task::{self, Target, Timing, timing_setters};
+use super::{PushError, PushHandle};
 
 /// Pushes the whole registry to a Prometheus remote-write receiver every interval: Prometheus
 /// (`--web.enable-remote-write-receiver`, at `/api/v1/write`), VictoriaMetrics
@@ -33,10 +33,8 @@ use super::{Counts, PushError, PushHandle};
 #[derive(Clone, Debug)]
 pub struct RemoteWrite {
     url: String,
-    interval: Duration,
     labels: Vec<(String, String)>,
-    shutdown_timeout: Duration,
-    request_timeout: Duration,
+    timing: Timing,
 }
 
 impl RemoteWrite {
@@ -44,17 +42,9 @@ impl RemoteWrite {
     pub fn new(url: impl Into<String>) -> Self {
         RemoteWrite {
             url: url.into(),
-            interval: Duration::from_secs(15),
             labels: Vec::new(),
-            shutdown_timeout: Duration::from_secs(5),
-            request_timeout: super::REQUEST_TIMEOUT,
+            timing: Timing::default(),
         }
-    }
-
-    /// How often to push (15 s by default; at least 10 ms).
-    pub fn interval(mut self, interval: Duration) -> Self {
-        self.interval = interval.max(Duration::from_millis(10));
-        self
     }
 
     /// Labels added to every series, after the registry's constant labels (`instance`, `job`).
@@ -64,49 +54,21 @@ impl RemoteWrite {
         K: Into<String>,
         V: Into<String>,
     {
-        self.labels = labels
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect();
+        self.labels = super::pairs(labels);
         self
     }
 
-    /// How long one request may take before it counts as failed and is retried (10 s by
-    /// default).
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = timeout;
-        self
-    }
-
-    /// How long [`PushHandle::shutdown`] may take for its last push (5 s by default).
-    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
-        self.shutdown_timeout = timeout;
-        self
-    }
+    timing_setters!();
 
     /// Starts pushing `registry` on the current tokio runtime; the first push is one interval
     /// from now ([`PushHandle::flush`] pushes at once). Fails for a URL that is not `http` or
     /// `https`, or labels whose keys are not valid or meet the registry's constant labels.
     pub fn start(self, registry: Arc<Registry>) -> Result<PushHandle, PushError> {
-        let url = super::http_url(&self.url)?;
         check_labels(&registry, &self.labels)?;
-        let counts = Counts::new(&registry, "remote_write")
-            .map_err(|e| PushError::Invalid(e.to_string()))?;
-        let target = Arc::new(Write {
-            url,
-            labels: self.labels,
-        });
-        let schedule = Schedule {
-            interval: self.interval,
-            shutdown_timeout: self.shutdown_timeout,
-        };
-        Ok(task::start(
-            target,
-            registry,
-            schedule,
-            super::client(self.request_timeout)?,
-            counts,
-        ))
+        let labels = self.labels;
+        task::start_periodic(&self.url, "remote_write", registry, self.timing, |url| {
+            Arc::new(Write { url, labels })
+        })
     }
 }
 

@@ -24,10 +24,64 @@ pub(crate) trait Target: Send + Sync + 'static {
     fn request(&self, client: &reqwest::Client, body: Vec<u8>) -> reqwest::RequestBuilder;
 }
 
-/// How a periodic pusher runs.
-pub(crate) struct Schedule {
+/// How a periodic pusher runs: how often it pushes, and how long a request and the last push
+/// may take.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timing {
     pub(crate) interval: Duration,
+    pub(crate) request_timeout: Duration,
     pub(crate) shutdown_timeout: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            interval: Duration::from_secs(15),
+            request_timeout: super::REQUEST_TIMEOUT,
+            shutdown_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The setters of a periodic pusher's [`Timing`], on its builder (a struct with a `timing`
+/// field): the same words on every pusher.
+macro_rules! timing_setters {
+    () => {
+        /// How often to push (15 s by default; at least 10 ms).
+        pub fn interval(mut self, interval: Duration) -> Self {
+            self.timing.interval = interval.max(Duration::from_millis(10));
+            self
+        }
+
+        /// How long one request may take before it counts as failed and is retried (10 s by
+        /// default).
+        pub fn request_timeout(mut self, timeout: Duration) -> Self {
+            self.timing.request_timeout = timeout;
+            self
+        }
+
+        /// How long [`PushHandle::shutdown`] may take for its last push (5 s by default).
+        pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+            self.timing.shutdown_timeout = timeout;
+            self
+        }
+    };
+}
+pub(crate) use timing_setters;
+
+/// Starts a periodic pusher of `registry` to `url` (checked to be `http` or `https`), on the
+/// current tokio runtime, sending what `target` makes of it.
+pub(crate) fn start_periodic(
+    url: &str,
+    name: &str,
+    registry: Arc<Registry>,
+    timing: Timing,
+    target: impl FnOnce(reqwest::Url) -> Arc<dyn Target>,
+) -> Result<PushHandle, PushError> {
+    let url = super::http_url(url)?;
+    let counts = Counts::new(&registry, name).map_err(|e| PushError::Invalid(e.to_string()))?;
+    let client = super::client(timing.request_timeout)?;
+    Ok(start(target(url), registry, timing, client, counts))
 }
 
 /// The first wait before a retry; each further one doubles, up to the interval.
@@ -82,10 +136,10 @@ impl PushHandle {
 }
 
 /// Starts the task of a pusher on the current tokio runtime.
-pub(crate) fn start(
+fn start(
     target: Arc<dyn Target>,
     registry: Arc<Registry>,
-    schedule: Schedule,
+    schedule: Timing,
     client: reqwest::Client,
     counts: Counts,
 ) -> PushHandle {
@@ -110,7 +164,7 @@ pub(crate) fn start(
 struct Job {
     target: Arc<dyn Target>,
     registry: Arc<Registry>,
-    schedule: Schedule,
+    schedule: Timing,
     client: reqwest::Client,
     counts: Counts,
     /// Whether a refused request was logged: only the first is.
