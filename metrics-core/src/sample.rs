@@ -22,3 +22,17 @@ pub enum Sample<'a> {
     /// An info metric's one series, whose value is always 1: its labels are the information.
     Info,
 }
+
+impl Sample<'_> {
+    /// The value of a sample of one number, as the binary formats carry it (a double; integers
+    /// exact up to 2^53): an info metric's is 1. `None` for a histogram.
+    pub(crate) fn number(self) -> Option<f64> {
+        match self {
+            Sample::Counter(v) => Some(v as f64),
+            Sample::Gauge(v) => Some(v as f64),
+            Sample::FloatCounter(v) | Sample::FloatGauge(v) => Some(v),
+            Sample::Info => Some(1.0),
+            Sample::Histogram(_) | Sample::NativeHistogram(_) => None,
+        }
+    }
+}

@@ -167,12 +167,9 @@ pub(crate) fn write_series(
     scratch: &mut Vec<u64>,
 ) -> io::Result<()> {
     match sample {
-        Sample::Counter(v) => put_number(&mut w.buf, lines, values, v as f64),
-        Sample::Gauge(v) => put_number(&mut w.buf, lines, values, v as f64),
-        Sample::FloatCounter(v) | Sample::FloatGauge(v) => put_number(&mut w.buf, lines, values, v),
-        Sample::Info => put_number(&mut w.buf, lines, values, 1.0),
         Sample::Histogram(h) => put_histogram(&mut w.buf, lines, values, h, scratch),
         Sample::NativeHistogram(h) => put_exponential(&mut w.buf, lines, values, h),
+        one => put_number(&mut w.buf, lines, values, one.number().unwrap_or_default()),
     }
     w.checkpoint()
 }

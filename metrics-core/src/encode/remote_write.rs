@@ -156,12 +156,9 @@ pub(crate) fn write_series(
         put_one(&mut w.buf, lines, value, v)
     };
     match sample {
-        Sample::Counter(v) => one(w, v as f64),
-        Sample::Gauge(v) => one(w, v as f64),
-        Sample::FloatCounter(v) | Sample::FloatGauge(v) => one(w, v),
-        Sample::Info => one(w, 1.0),
         Sample::Histogram(h) => write_histogram(w, lines, values, h, scratch),
         Sample::NativeHistogram(h) => write_native(w, lines, values, h),
+        single => one(w, single.number().unwrap_or_default()),
     }
     w.checkpoint()
 }
@@ -176,16 +173,10 @@ pub(crate) fn write_stored<L: LabelSet>(
     sample: Sample<'_>,
     scratch: &mut Vec<u64>,
 ) -> io::Result<()> {
-    let v = match sample {
-        Sample::Counter(v) => v as f64,
-        Sample::Gauge(v) => v as f64,
-        Sample::FloatCounter(v) | Sample::FloatGauge(v) => v,
-        Sample::Info => 1.0,
-        _ => {
-            return label::with_values::<L, _>(labels.packed(), |values| {
-                write_series(w, lines, values, sample, scratch)
-            });
-        }
+    let Some(v) = sample.number() else {
+        return label::with_values::<L, _>(labels.packed(), |values| {
+            write_series(w, lines, values, sample, scratch)
+        });
     };
     let mut values = [&[][..]; crate::label::MAX_LABELS];
     for (slot, value) in values.iter_mut().zip(label::unpack::<L>(labels.packed())) {
