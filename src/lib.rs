@@ -278,8 +278,8 @@
 //! Exemplars are kept beside the metrics, in one table for the process, by the address of the
 //! metric: a metric that never gets one has no room for one, its updates never look at the
 //! table, and an export looks only once the table holds one. A metric removes its exemplars
-//! when it is dropped; one moved after getting one (before it is registered, say) leaves it
-//! behind.
+//! when it is dropped, and a family's new series starts without any, whatever was at its
+//! address; a metric moved after getting one (before it is registered, say) leaves it behind.
 //!
 //! The protobuf format ([`Format::Protobuf`], [`Registry::to_protobuf`],
 //! [`Registry::write_protobuf`], [`PROTOBUF_CONTENT_TYPE`]) is Prometheus's `metrics.proto`:

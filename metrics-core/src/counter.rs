@@ -91,6 +91,12 @@ impl<V: CounterValue> Counter<V> {
         exemplar::latest(self.address(), 0)
     }
 
+    /// Forgets any exemplar kept under this counter's address.
+    #[inline]
+    pub(crate) fn forget_exemplars(&self) {
+        exemplar::forget(self.address());
+    }
+
     fn address(&self) -> usize {
         self as *const Self as usize
     }

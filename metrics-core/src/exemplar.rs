@@ -206,6 +206,23 @@ mod tests {
     }
 
     #[test]
+    fn a_new_series_starts_without_what_its_address_held() {
+        use crate::metric::Metric;
+        let counter: crate::Counter = crate::Counter::new();
+        counter.inc_with_exemplar(&[("trace_id", "stale")]).unwrap();
+        assert!(counter.exemplar().is_some());
+        // What a family does with every series it creates.
+        counter.start_fresh();
+        assert!(counter.exemplar().is_none());
+        let histogram = crate::Histogram::default();
+        histogram
+            .observe_with_exemplar(1.0, &[("trace_id", "stale")])
+            .unwrap();
+        histogram.start_fresh();
+        assert!(!histogram.has_exemplars());
+    }
+
+    #[test]
     fn the_latest_is_kept_per_bucket_and_forgotten() {
         let owner = Box::new(0u64);
         let at = &*owner as *const u64 as usize;

@@ -21,12 +21,15 @@ use crate::metric::{Metric, Shared};
 use crate::native::NativeHistogram;
 use crate::sorted::{Identity, SortedIndex};
 
-/// Creates a series of `metric` with these label values.
-fn new_series<L: LabelSet, M>(values: L::Ref<'_>, metric: M) -> Shared<M> {
+/// Creates a series of `metric` with these label values, without an exemplar whatever was at
+/// its address before.
+fn new_series<L: LabelSet, M: Metric>(values: L::Ref<'_>, metric: M) -> Shared<M> {
     // Found once here, so that exports copy plain values as they are.
     let plain =
         (0..L::ARITY).all(|i| !escape::needs_json_escape(L::value_of(values, i).as_bytes()));
-    label::with_packed::<L, _>(values, |packed| Shared::new(metric, packed, plain))
+    let series = label::with_packed::<L, _>(values, |packed| Shared::new(metric, packed, plain));
+    series.metric().start_fresh();
+    series
 }
 
 impl<M> Cached for Shared<M> {

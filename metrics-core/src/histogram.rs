@@ -160,6 +160,12 @@ impl Histogram {
         exemplar::any(self.address())
     }
 
+    /// Forgets any exemplar kept under this histogram's address.
+    #[inline]
+    pub(crate) fn forget_exemplars(&self) {
+        exemplar::forget(self.address());
+    }
+
     fn address(&self) -> usize {
         self as *const Self as usize
     }

@@ -70,6 +70,11 @@ pub trait Metric: sealed::Cached + Send + Sync + 'static {
         None
     }
 
+    /// Forgets what exemplars a metric that was at this address before left behind (one moved
+    /// away after getting one): a new series starts without one.
+    #[doc(hidden)]
+    fn start_fresh(&self) {}
+
     /// The bucket bounds in `options`, for a histogram.
     #[doc(hidden)]
     fn declared_buckets(options: &Self::Options) -> Option<&[f64]> {
@@ -131,6 +136,11 @@ macro_rules! value_metric {
         fn exemplar(&self) -> Option<Arc<Exemplar>> {
             Counter::exemplar(self)
         }
+
+        #[inline]
+        fn start_fresh(&self) {
+            self.forget_exemplars();
+        }
     };
     (@exemplar Gauge) => {};
 }
@@ -171,6 +181,10 @@ impl Metric for Histogram {
 
     fn declared_buckets(buckets: &Buckets) -> Option<&[f64]> {
         Some(buckets.bounds())
+    }
+
+    fn start_fresh(&self) {
+        self.forget_exemplars();
     }
 }
 
