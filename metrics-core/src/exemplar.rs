@@ -206,6 +206,27 @@ mod tests {
     }
 
     #[test]
+    fn times_before_the_epoch_count_back_whole_seconds_and_forward_nanoseconds() {
+        let at = |offset: std::time::Duration, before: bool| Exemplar {
+            labels: Box::new([]),
+            value: 1.0,
+            timestamp: if before {
+                SystemTime::UNIX_EPOCH - offset
+            } else {
+                SystemTime::UNIX_EPOCH + offset
+            },
+        };
+        let d = std::time::Duration::new(5, 1);
+        assert_eq!(at(d, false).unix_time(), (5, 1));
+        // -5.000000001 s is -6 s and 999,999,999 ns.
+        assert_eq!(at(d, true).unix_time(), (-6, 999_999_999));
+        assert_eq!(
+            at(std::time::Duration::from_secs(5), true).unix_time(),
+            (-5, 0)
+        );
+    }
+
+    #[test]
     fn a_new_series_starts_without_what_its_address_held() {
         use crate::metric::Metric;
         let counter: crate::Counter = crate::Counter::new();

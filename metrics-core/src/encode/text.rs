@@ -182,6 +182,10 @@ fn write_exemplar(w: &mut Out<'_>, exemplar: Option<&Exemplar>) -> io::Result<()
     write_text_f64(w, exemplar.value())?;
     let (seconds, nanos) = exemplar.unix_time();
     w.put(b" ");
+    if seconds < 0 {
+        // Before 1970 (a clock set wrong): the seconds and their fraction as one float.
+        return write_text_f64(w, seconds as f64 + f64::from(nanos) / 1e9);
+    }
     w.put(itoa::Buffer::new().format(seconds).as_bytes());
     // Nine digits after the point: the time to the nanosecond, read back as a float.
     w.put(b".");
