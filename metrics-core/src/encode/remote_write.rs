@@ -261,8 +261,7 @@ fn write_histogram(
 
 fn write_native(w: &mut Out<'_>, lines: &Lines<'_>, values: &[&str], h: &NativeHistogram) {
     let snapshot = h.snapshot();
-    let (bounds, mut cumulative): (Vec<f64>, Vec<u64>) = snapshot.cumulative().into_iter().unzip();
-    cumulative.push(snapshot.count());
+    let (bounds, cumulative) = snapshot.classic();
     write_buckets(
         &mut w.buf,
         lines,

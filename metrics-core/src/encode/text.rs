@@ -222,8 +222,7 @@ fn write_native(
     h: &NativeHistogram,
 ) -> io::Result<()> {
     let snapshot = h.snapshot();
-    let (bounds, mut cumulative): (Vec<f64>, Vec<u64>) = snapshot.cumulative().into_iter().unzip();
-    cumulative.push(snapshot.count());
+    let (bounds, cumulative) = snapshot.classic();
     write_buckets(
         w,
         lines,

@@ -74,4 +74,12 @@ impl NativeSnapshot {
         }
         out
     }
+
+    /// The classic form as a classic histogram's encoders take it: the finite bounds, and the
+    /// cumulative counts, one more than the bounds, the last the count (`+Inf`).
+    pub(crate) fn classic(&self) -> (Vec<f64>, Vec<u64>) {
+        let (bounds, mut cumulative): (Vec<f64>, Vec<u64>) = self.cumulative().into_iter().unzip();
+        cumulative.push(self.count());
+        (bounds, cumulative)
+    }
 }
