@@ -211,3 +211,46 @@ fn native_options_are_checked() {
     );
     assert_eq!(NativeOptions::default().schema(), 3);
 }
+
+#[test]
+fn an_exemplar_set_racing_scrapes_is_seen_whole() {
+    // One thread gives a counter and a histogram bucket exemplars of two label pairs in turn;
+    // another scrapes OpenMetrics (checked) and protobuf (made alongside). Each OpenMetrics
+    // export shows one whole pair, never half of each, and every increment lands.
+    let registry = Registry::new();
+    let m = registry.register(Traced::new()).unwrap();
+    let pairs = [
+        ("a".repeat(40), "1".repeat(40)),
+        ("b".repeat(40), "2".repeat(40)),
+    ];
+    let done = std::sync::atomic::AtomicBool::new(false);
+    const ROUNDS: u64 = 20_000;
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for i in 0..ROUNDS {
+                let (trace, span) = &pairs[(i % 2) as usize];
+                let labels = [("trace_id", trace.as_str()), ("span_id", span.as_str())];
+                m.requests.inc_with_exemplar(&labels).unwrap();
+                m.delivery_seconds
+                    .observe_with_exemplar(0.5, &labels)
+                    .unwrap();
+            }
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        let mut scrapes = 0;
+        while !done.load(std::sync::atomic::Ordering::Relaxed) || scrapes < 50 {
+            let om = registry.to_openmetrics();
+            for line in om.lines().filter(|l| l.contains(" # {")) {
+                let whole = pairs.iter().any(|(t, sp)| {
+                    line.contains(&format!("{{trace_id=\"{t}\",span_id=\"{sp}\"}}"))
+                });
+                assert!(whole, "{line}");
+            }
+            let families = meterstick::Registry::to_protobuf(&registry);
+            assert!(!families.is_empty());
+            scrapes += 1;
+        }
+    });
+    assert_eq!(m.requests.get(), ROUNDS);
+    assert_eq!(m.delivery_seconds.count(), ROUNDS);
+}

@@ -112,16 +112,22 @@ fn prometheus_receiver() -> Server {
 #[ignore = "needs the prometheus server; see the module docs"]
 async fn remote_write_reaches_prometheus_with_every_value() {
     let server = prometheus_receiver();
+    push_and_read_back(&server.base).await;
+}
+
+/// Pushes the registry of [`registry`] by remote write to the receiver at `base`, and checks
+/// that its query API gives back every sample, with the pusher's labels.
+async fn push_and_read_back(base: &str) {
     let (registry, _m) = registry();
     let labels = [("instance", "mx1"), ("job", "push")];
-    let pusher = RemoteWrite::new(format!("{}/api/v1/write", server.base))
+    let pusher = RemoteWrite::new(format!("{base}/api/v1/write"))
         .labels(labels)
         .start(registry.clone())
         .unwrap();
     pusher.flush().await.unwrap();
     let expected = expected(&registry, &labels);
     assert!(expected.len() > 12, "{expected:?}");
-    assert_eq!(stored(&server.base, "push", &expected).await, expected);
+    assert_eq!(stored(base, "push", &expected).await, expected);
     pusher.shutdown().await.unwrap();
 }
 
@@ -139,16 +145,7 @@ async fn remote_write_reaches_victoria_metrics_with_every_value() {
         &[],
         "/health",
     );
-    let (registry, _m) = registry();
-    let labels = [("instance", "mx1"), ("job", "push")];
-    let pusher = RemoteWrite::new(format!("{}/api/v1/write", server.base))
-        .labels(labels)
-        .start(registry.clone())
-        .unwrap();
-    pusher.flush().await.unwrap();
-    let expected = expected(&registry, &labels);
-    assert_eq!(stored(&server.base, "push", &expected).await, expected);
-    pusher.shutdown().await.unwrap();
+    push_and_read_back(&server.base).await;
 }
 
 /// The samples the Pushgateway serves, less its own and meterstick's.
