@@ -392,3 +392,84 @@ proptest! {
         }
     }
 }
+
+/// A label value for remote write: any string, or one long enough that its length takes two
+/// bytes of varint (from 128 bytes on).
+fn any_value() -> impl Strategy<Value = String> {
+    prop_oneof![any::<String>(), "[a-z/\"é]{100,300}", Just(String::new())]
+}
+
+/// A family's label key: short, or longer than the pieces remote write copies whole.
+fn any_key() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "a",
+        "le_not",
+        "service",
+        "z",
+        "k_0123456789_0123456789_0123456789_0123456789_0123456789_0123456789",
+    ])
+    .prop_map(String::from)
+}
+
+proptest! {
+    #[test]
+    fn label_values_and_values_round_trip_through_remote_write(
+        constant in any_value(),
+        pushed in any_value(),
+        keys in (any_key(), any_key()).prop_filter("two keys", |(a, b)| a != b),
+        series in proptest::collection::vec(((any_value(), any_value()), any_f64()), 0..12),
+        single in any_f64(),
+    ) {
+        let registry = Registry::with_labels([("region", constant.as_str())]).unwrap();
+        let family = registry
+            .family::<Gauge<f64>, (String, String)>("f", "values", &[&keys.0, &keys.1])
+            .unwrap();
+        let mut expected = std::collections::BTreeMap::new();
+        for ((a, b), x) in &series {
+            family.set((a, b), *x);
+            let mut labels = vec![
+                ("__name__".to_owned(), "f".to_owned()),
+                ("region".to_owned(), constant.clone()),
+                ("instance".to_owned(), pushed.clone()),
+                (keys.0.clone(), a.clone()),
+                (keys.1.clone(), b.clone()),
+            ];
+            labels.retain(|(_, v)| !v.is_empty());
+            labels.sort();
+            expected.insert(labels, x.to_bits());
+        }
+        registry.gauge_f64("single", "one value").unwrap().set(single);
+        let mut labels = vec![
+            ("__name__".to_owned(), "single".to_owned()),
+            ("region".to_owned(), constant.clone()),
+            ("instance".to_owned(), pushed.clone()),
+        ];
+        labels.retain(|(_, v)| !v.is_empty());
+        labels.sort();
+        expected.insert(labels, single.to_bits());
+
+        let mut body = Vec::new();
+        let timestamp = 1_700_000_000_123;
+        registry.write_remote_write(&[("instance".into(), pushed.clone())], timestamp, &mut body);
+        let request = <proto::WriteRequest as prost::Message>::decode(&body[..]).unwrap();
+        let mut got = std::collections::BTreeMap::new();
+        for series in request.timeseries {
+            let labels: Vec<(String, String)> =
+                series.labels.into_iter().map(|l| (l.name, l.value)).collect();
+            // Sorted by name, as the protocol requires, and none empty.
+            prop_assert!(labels.windows(2).all(|w| w[0].0 < w[1].0), "{:?}", labels);
+            prop_assert!(labels.iter().all(|(_, v)| !v.is_empty()));
+            prop_assert_eq!(series.samples.len(), 1);
+            prop_assert_eq!(series.samples[0].timestamp, timestamp);
+            let value = series.samples[0].value.to_bits();
+            prop_assert!(got.insert(labels, value).is_none());
+        }
+        // NaN's bits may be any NaN's; the values are compared bit for bit otherwise.
+        let nan = |bits: u64| f64::from_bits(bits).is_nan();
+        prop_assert_eq!(got.len(), expected.len());
+        for ((labels, want), (got_labels, got)) in expected.iter().zip(&got) {
+            prop_assert_eq!(labels, got_labels);
+            prop_assert!(want == got || (nan(*want) && nan(*got)), "{} {}", want, got);
+        }
+    }
+}

@@ -7,6 +7,7 @@ pub(crate) mod otlp;
 pub(crate) mod prometheus;
 pub(crate) mod protobuf;
 pub(crate) mod remote_write;
+mod spare;
 pub(crate) mod text;
 mod wire;
 

@@ -11,10 +11,8 @@
 
 use std::io;
 
-use prost::encoding::encoded_len_varint;
-
 use super::wire::{FIXED64, LEN, VARINT, begin, end, key, put_f64, put_key_len, put_varint};
-use super::{Context, Layout, MetricEncoder, Out, Sorted};
+use super::{Context, Layout, MetricEncoder, Out, Sorted, spare};
 use crate::histogram::Histogram;
 use crate::label::{self, LabelSet, Stored};
 use crate::metric::Sample;
@@ -46,29 +44,178 @@ enum Source {
 }
 
 /// What the series of one metric share: its sample name, the labels in the order to write them,
-/// the timestamp of the push, and, for a series of one sample, its labels made once: the runs of
-/// `Label` messages that are the same on every series (`__name__`, the constant labels)
-/// between the metric's own keys, and the end of its `Sample`.
+/// the timestamp of the push, and the [`Template`] of its series of one sample, when it has one.
 #[derive(Clone, Copy)]
 pub(crate) struct Lines<'a> {
     name: &'a str,
     order: &'a [(&'a str, Source)],
     constant: &'a [(String, String)],
     timestamp_ms: i64,
-    parts: &'a [Part],
-    /// `SAMPLES`, the `Sample`'s length, `SAMPLE_VALUE`: before the value's 8 bytes.
-    sample_head: [u8; 3],
-    /// The timestamp field: after the value.
-    sample_tail: &'a [u8],
+    template: Option<&'a Template>,
 }
 
-/// A piece of the labels of a series of one sample.
-#[derive(Clone, Debug)]
-enum Part {
-    /// `Label` messages the same on every series.
-    Fixed(Vec<u8>),
-    /// The label of the metric's key at this place, its name field made once.
-    Key { index: usize, name_field: Vec<u8> },
+/// A metric's series of one sample made once but for its label values and value: the
+/// `TimeSeries` as segments of bytes the same on every series, each but the last followed by
+/// the value of one of the metric's keys, the last ending in the `Sample`. The lengths in a
+/// segment that depend on the values are left zero, to be set in place.
+///
+/// A series is written from it by stores of 16 bytes and a few single bytes, straight into the
+/// output buffer ([`spare`]), when each of its label values is short enough that its `Label`'s
+/// length takes one byte and none is empty (an empty value leaves its label out); any other
+/// series is written label by label.
+#[derive(Debug)]
+pub(crate) struct Template {
+    segments: Vec<Segment>,
+    /// The length of the segments together.
+    len: usize,
+    /// The most room a series takes in the output buffer, every store at its full size.
+    room: usize,
+}
+
+#[derive(Debug)]
+struct Segment {
+    /// The bytes, zero-padded to whole chunks.
+    chunks: Vec<[u8; 16]>,
+    len: usize,
+    next: Next,
+}
+
+/// What follows a [`Segment`].
+#[derive(Clone, Copy, Debug)]
+enum Next {
+    /// The value of the key at `index`. The segment ends with the key's `Label` opened: its
+    /// field key, its length (left zero), its name field of `name_field` bytes, the value's
+    /// field key and length (left zero).
+    Value { index: usize, name_field: usize },
+    /// Nothing: the segment ends with the `Sample`, its value's eight bytes left zero, then
+    /// `tail` bytes (the timestamp field).
+    Sample { tail: usize },
+}
+
+/// The longest a key's `Label` (less its field key and length) can be for its length to take
+/// one byte.
+const SHORT_LABEL: usize = 0x7F;
+
+impl Template {
+    /// The template of the series of one sample under `name`, with labels in `order`; `None`
+    /// when a key's name is too long for its `Label`'s length to take one byte.
+    fn new(
+        name: &str,
+        order: &[(&str, Source)],
+        constant: &[(String, String)],
+        sample: &[u8],
+    ) -> Option<Self> {
+        let mut segments = Vec::new();
+        let mut bytes = Vec::new();
+        for &(label, source) in order {
+            let value = match source {
+                Source::Name => name,
+                Source::Constant(i) => constant[i].1.as_str(),
+                Source::Le => continue,
+                Source::Key(index) => {
+                    let name_field = 2 + label.len();
+                    if name_field + 2 + 1 > SHORT_LABEL {
+                        return None;
+                    }
+                    bytes.extend_from_slice(&[LABELS, 0, LABEL_NAME, label.len() as u8]);
+                    bytes.extend_from_slice(label.as_bytes());
+                    bytes.extend_from_slice(&[LABEL_VALUE, 0]);
+                    segments.push(Segment::new(&bytes, Next::Value { index, name_field }));
+                    bytes.clear();
+                    continue;
+                }
+            };
+            if !value.is_empty() {
+                put_label(&mut bytes, label.as_bytes(), &[value.as_bytes()]);
+            }
+        }
+        bytes.extend_from_slice(sample);
+        let tail = sample.len() - 11;
+        segments.push(Segment::new(&bytes, Next::Sample { tail }));
+        let len = segments.iter().map(|s| s.len).sum();
+        // The series' field key and length; each segment's chunks; each value's stores, of at
+        // most 16 bytes past a whole number of 16 (or one word).
+        let room = 8
+            + segments.iter().map(|s| 16 * s.chunks.len()).sum::<usize>()
+            + (segments.len() - 1) * SHORT_LABEL.next_multiple_of(16);
+        // A series' length must take at most three bytes of varint (below 2^21).
+        if room >= 1 << 20 {
+            return None;
+        }
+        Some(Template {
+            segments,
+            len,
+            room,
+        })
+    }
+
+    /// Puts the series of label values `value(index)` and value `v` straight into `buf`;
+    /// `false`, with nothing written, when a value is empty or too long.
+    #[inline(always)]
+    fn put<'v>(&self, buf: &mut Vec<u8>, value: &impl Fn(usize) -> &'v [u8], v: f64) -> bool {
+        let mut len = self.len;
+        for segment in &self.segments {
+            if let Next::Value { index, name_field } = segment.next {
+                let n = value(index).len();
+                if n == 0 || name_field + 2 + n > SHORT_LABEL {
+                    return false;
+                }
+                len += n;
+            }
+        }
+        spare::append(buf, self.room, |s| {
+            let (word, n) = key_varint(TIMESERIES, len);
+            s.word(word, n);
+            for segment in &self.segments {
+                s.chunks(&segment.chunks, segment.len);
+                match segment.next {
+                    Next::Value { index, name_field } => {
+                        let value = value(index);
+                        let n = value.len();
+                        // Both lengths take one byte (checked above).
+                        s.set_back(name_field + 3, (name_field + 2 + n) as u8);
+                        s.set_back(1, n as u8);
+                        s.bytes(value);
+                    }
+                    Next::Sample { tail } => s.set_word_back(tail + 8, v.to_bits()),
+                }
+            }
+            true
+        })
+    }
+}
+
+impl Segment {
+    fn new(bytes: &[u8], next: Next) -> Self {
+        let chunks = bytes
+            .chunks(16)
+            .map(|c| {
+                let mut chunk = [0; 16];
+                chunk[..c.len()].copy_from_slice(c);
+                chunk
+            })
+            .collect();
+        Segment {
+            chunks,
+            len: bytes.len(),
+            next,
+        }
+    }
+}
+
+/// A field key and a length below 2^21, as one word and how many of its bytes count.
+#[inline(always)]
+fn key_varint(key: u8, len: usize) -> (u64, usize) {
+    let (key, len) = (u64::from(key), len as u64);
+    if len < 0x80 {
+        (key | (len << 8), 2)
+    } else if len < 0x4000 {
+        (key | ((len & 0x7F | 0x80) << 8) | ((len >> 7) << 16), 3)
+    } else {
+        debug_assert!(len < 1 << 21);
+        let low = (len & 0x7F | 0x80) | ((len >> 7 & 0x7F | 0x80) << 8);
+        (key | (low << 8) | ((len >> 14) << 24), 4)
+    }
 }
 
 /// Writes `metrics` as the `TimeSeries` of one `WriteRequest`, at `timestamp_ms`, with the
@@ -83,10 +230,10 @@ pub(crate) fn write(
     let mut order: Vec<(&str, Source)> = Vec::new();
     let mut scratch = Vec::new();
     let mut name = String::new();
-    let mut parts = Vec::new();
-    let mut sample_tail = Vec::new();
-    put_varint(&mut sample_tail, SAMPLE_TIMESTAMP, timestamp_ms as u64);
-    let sample_len = 1 + 8 + sample_tail.len();
+    // The `Sample` of a series of one sample, its value left zero.
+    let mut sample = vec![SAMPLES, 0, SAMPLE_VALUE, 0, 0, 0, 0, 0, 0, 0, 0];
+    put_varint(&mut sample, SAMPLE_TIMESTAMP, timestamp_ms as u64);
+    sample[1] = (sample.len() - 2) as u8;
     for &(descriptor, metric) in metrics {
         name.clear();
         name.push_str(context.prefix);
@@ -104,37 +251,13 @@ pub(crate) fn write(
         order.extend(keys.iter().enumerate().map(|(i, k)| (*k, Source::Key(i))));
         order.push(("le", Source::Le));
         order.sort_by(|a, b| a.0.cmp(b.0));
-        parts.clear();
-        for &(label, source) in &order {
-            let fixed = match source {
-                Source::Name => Some(name.as_str()),
-                Source::Constant(i) => Some(context.constant[i].1.as_str()),
-                Source::Le => continue,
-                Source::Key(index) => {
-                    let mut name_field = Vec::new();
-                    put_key_len(&mut name_field, LABEL_NAME, label.len());
-                    name_field.extend_from_slice(label.as_bytes());
-                    parts.push(Part::Key { index, name_field });
-                    None
-                }
-            };
-            if let Some(value) = fixed.filter(|v| !v.is_empty()) {
-                if !matches!(parts.last(), Some(Part::Fixed(_))) {
-                    parts.push(Part::Fixed(Vec::new()));
-                }
-                if let Some(Part::Fixed(bytes)) = parts.last_mut() {
-                    put_label(bytes, label.as_bytes(), &[value.as_bytes()]);
-                }
-            }
-        }
+        let template = Template::new(&name, &order, context.constant, &sample);
         let lines = Lines {
             name: &name,
             order: &order,
             constant: context.constant,
             timestamp_ms,
-            parts: &parts,
-            sample_head: [SAMPLES, sample_len as u8, SAMPLE_VALUE],
-            sample_tail: &sample_tail,
+            template: template.as_ref(),
         };
         let mut encoder = MetricEncoder::new(w, Layout::RemoteWrite(lines), &keys, &mut scratch);
         metric.encode(&mut encoder)?;
@@ -151,20 +274,22 @@ pub(crate) fn write_series(
     sample: Sample<'_>,
     scratch: &mut Vec<u64>,
 ) -> io::Result<()> {
-    let one = |w: &mut Out<'_>, v: f64| {
-        let value = |i: usize| values.get(i).copied().unwrap_or_default().as_bytes();
-        put_one(&mut w.buf, lines, value, v)
-    };
     match sample {
         Sample::Histogram(h) => write_histogram(w, lines, values, h, scratch),
         Sample::NativeHistogram(h) => write_native(w, lines, values, h),
-        single => one(w, single.number().unwrap_or_default()),
+        single => {
+            let v = single.number().unwrap_or_default();
+            let value = |i: usize| values.get(i).copied().unwrap_or_default().as_bytes();
+            if !lines.template.is_some_and(|t| t.put(&mut w.buf, &value, v)) {
+                put_series(&mut w.buf, lines, values, "", None, v);
+            }
+        }
     }
     w.checkpoint()
 }
 
 /// Writes the `TimeSeries` of one series of a family as the series keeps its label values: a
-/// series of one sample in place, compiled into the family's loop.
+/// series of one sample from its template, compiled into the family's loop.
 #[inline]
 pub(crate) fn write_stored<L: LabelSet>(
     w: &mut Out<'_>,
@@ -173,65 +298,25 @@ pub(crate) fn write_stored<L: LabelSet>(
     sample: Sample<'_>,
     scratch: &mut Vec<u64>,
 ) -> io::Result<()> {
-    let Some(v) = sample.number() else {
-        return label::with_values::<L, _>(labels.packed(), |values| {
-            write_series(w, lines, values, sample, scratch)
-        });
-    };
-    let mut values = [&[][..]; crate::label::MAX_LABELS];
-    for (slot, value) in values.iter_mut().zip(label::unpack::<L>(labels.packed())) {
-        *slot = value;
-    }
-    put_one(
-        &mut w.buf,
-        lines,
-        |i| values.get(i).copied().unwrap_or_default(),
-        v,
-    );
-    w.checkpoint()
-}
-
-/// One `TimeSeries` of one sample under the metric's name, its length worked out first: the
-/// labels made once, the series' own between them, the `Sample`.
-#[inline]
-fn put_one<'v>(buf: &mut Vec<u8>, lines: &Lines<'_>, value: impl Fn(usize) -> &'v [u8], v: f64) {
-    // The length of a key's `Label`, less its field key and length.
-    let inner = |name_field: &[u8], value: &[u8]| {
-        name_field.len() + 1 + encoded_len_varint(value.len() as u64) + value.len()
-    };
-    let mut len = 2 + lines.sample_head[1] as usize;
-    for part in lines.parts {
-        len += match part {
-            Part::Fixed(bytes) => bytes.len(),
-            Part::Key { index, name_field } => match value(*index) {
-                [] => 0,
-                value => {
-                    let inner = inner(name_field, value);
-                    1 + encoded_len_varint(inner as u64) + inner
-                }
-            },
-        };
-    }
-    buf.reserve(len + 5);
-    put_key_len(buf, TIMESERIES, len);
-    for part in lines.parts {
-        match part {
-            Part::Fixed(bytes) => buf.extend_from_slice(bytes),
-            Part::Key { index, name_field } => {
-                let value = value(*index);
-                if value.is_empty() {
-                    continue;
-                }
-                put_key_len(buf, LABELS, inner(name_field, value));
-                buf.extend_from_slice(name_field);
-                put_key_len(buf, LABEL_VALUE, value.len());
-                buf.extend_from_slice(value);
+    if let (Some(v), Some(template)) = (sample.number(), lines.template) {
+        let done = if L::ARITY == 1 {
+            // The one value is the whole of the packed values.
+            template.put(&mut w.buf, &|_| labels.packed(), v)
+        } else {
+            let mut values = [&[][..]; crate::label::MAX_LABELS];
+            for (slot, value) in values.iter_mut().zip(label::unpack::<L>(labels.packed())) {
+                *slot = value;
             }
+            let value = |i: usize| values.get(i).copied().unwrap_or_default();
+            template.put(&mut w.buf, &value, v)
+        };
+        if done {
+            return w.checkpoint();
         }
     }
-    buf.extend_from_slice(&lines.sample_head);
-    buf.extend_from_slice(&v.to_le_bytes());
-    buf.extend_from_slice(lines.sample_tail);
+    label::with_values::<L, _>(labels.packed(), |values| {
+        write_series(w, lines, values, sample, scratch)
+    })
 }
 
 /// A `Label` message of `name` and a value made of `value` (its pieces joined).
@@ -327,4 +412,92 @@ fn put_series(
     put_varint(buf, SAMPLE_TIMESTAMP, lines.timestamp_ms as u64);
     end(buf, sample);
     end(buf, series);
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::encoding::decode_varint;
+
+    use crate::{Gauge, Registry};
+
+    /// The fields of a message: each one's number and, for a length-delimited field, its
+    /// bytes; for a `fixed64`, its eight; for a varint, its value's bytes, lowest first.
+    fn fields(mut body: &[u8]) -> Vec<(u64, Vec<u8>)> {
+        let mut fields = Vec::new();
+        while !body.is_empty() {
+            let key = decode_varint(&mut body).unwrap();
+            let bytes = match key & 7 {
+                0 => decode_varint(&mut body).unwrap().to_le_bytes().to_vec(),
+                1 => {
+                    let (value, rest) = body.split_at(8);
+                    body = rest;
+                    value.to_vec()
+                }
+                2 => {
+                    let len = decode_varint(&mut body).unwrap() as usize;
+                    let (value, rest) = body.split_at(len);
+                    body = rest;
+                    value.to_vec()
+                }
+                other => panic!("wire type {other}"),
+            };
+            fields.push((key >> 3, bytes));
+        }
+        fields
+    }
+
+    /// Values of every length around the template's stores and the one-byte lengths, from
+    /// series that keep them (so that a store reading past a value reads past its allocation),
+    /// under a key with a short name and one with a long one, give exactly their labels.
+    #[test]
+    fn series_are_whole_for_every_length_of_value() {
+        let long = "r".repeat(100);
+        let registry = Registry::with_labels([("region", long.as_str())]).unwrap();
+        let key = "k".repeat(40);
+        let family = registry
+            .family::<Gauge, (String, String)>("f", "values", &["a", &key])
+            .unwrap();
+        let values: Vec<String> = (0..140)
+            .map(|n| "v".repeat(n))
+            .chain(["é".repeat(50), "\"\\\n".into()])
+            .collect();
+        for (i, value) in values.iter().enumerate() {
+            family.set((value, &"w".repeat(i % 90)), i as i64);
+        }
+        let mut body = Vec::new();
+        registry.write_remote_write(&[("instance".into(), "mx1".into())], 1_234, &mut body);
+        let mut seen = 0;
+        for (field, series) in fields(&body) {
+            assert_eq!(field, 1);
+            let mut labels = Vec::new();
+            let mut sample = None;
+            for (field, bytes) in fields(&series) {
+                match field {
+                    1 => {
+                        let pair = fields(&bytes);
+                        let text = |i: usize| String::from_utf8(pair[i].1.clone()).unwrap();
+                        assert_eq!((pair[0].0, pair[1].0), (1, 2));
+                        labels.push((text(0), text(1)));
+                    }
+                    2 => sample = Some(fields(&bytes)),
+                    other => panic!("field {other} of a series"),
+                }
+            }
+            let sample = sample.unwrap();
+            let value = f64::from_le_bytes(sample[0].1.clone().try_into().unwrap());
+            assert_eq!(sample[1], (2, 1_234u64.to_le_bytes().to_vec()));
+            let i = value as usize;
+            let mut expected = vec![
+                ("__name__".to_owned(), "f".to_owned()),
+                ("a".to_owned(), values[i].clone()),
+                ("instance".to_owned(), "mx1".to_owned()),
+                (key.clone(), "w".repeat(i % 90)),
+                ("region".to_owned(), long.clone()),
+            ];
+            expected.retain(|(_, v)| !v.is_empty());
+            assert_eq!(labels, expected, "series {i}");
+            seen += 1;
+        }
+        assert_eq!(seen, values.len());
+    }
 }
