@@ -10,8 +10,8 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use meterstick::{Counter, Family, Gauge, Histogram, Metrics, Registry};
@@ -329,6 +329,7 @@ async fn a_receiver_answering_500_then_200_is_retried_until_it_takes_the_push() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_push_is_dropped_and_counted_not_retried() {
+    keep_log();
     let (url, requests) = scripted_receiver(vec![400]).await;
     let (registry, _m) = registry();
     let pusher = RemoteWrite::new(url)
@@ -346,10 +347,57 @@ async fn a_refused_push_is_dropped_and_counted_not_retried() {
             "meterstick_push_requests_total{pusher=\"remote_write\",outcome=\"refused\"} 1"
         )
     );
+    assert_eq!(refusals_logged(), 1);
     // The next push is tried again: a refusal drops one request, not the pusher.
     assert!(pusher.flush().await.is_err());
     assert_eq!(requests.load(Ordering::SeqCst), 2);
     pusher.shutdown().await.unwrap_err();
+    // Three refusals counted (the last push at shutdown among them), one logged.
+    assert_eq!(requests.load(Ordering::SeqCst), 3);
+    assert!(
+        registry.to_prometheus().contains(
+            "meterstick_push_requests_total{pusher=\"remote_write\",outcome=\"refused\"} 3"
+        )
+    );
+    assert_eq!(refusals_logged(), 1);
+}
+
+/// What the pushers of this process logged, kept by the logger [`keep_log`] installs.
+static LOGGED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct Keep;
+
+impl log::Log for Keep {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if record.target().starts_with("meterstick") {
+            let line = format!("{} {}", record.level(), record.args());
+            LOGGED.lock().unwrap().push(line);
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+fn keep_log() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        log::set_logger(&Keep).unwrap();
+        log::set_max_level(log::LevelFilter::Trace);
+    });
+}
+
+/// How many warnings of a refused push were logged. (No other test of this file has a push
+/// refused.)
+fn refusals_logged() -> usize {
+    let logged = LOGGED.lock().unwrap();
+    logged
+        .iter()
+        .filter(|l| l.starts_with("WARN") && l.contains("was refused"))
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
