@@ -1,13 +1,13 @@
 //! Meterstick side by side with `prometheus`, `prometheus-client`, `metrics`
 //! (+ `metrics-exporter-prometheus`), `measured` and `fastmetrics`, and the physical limits, on
-//! the workloads W1-W6 and W8 (time), the protobuf export of W6 (P1) and histogram observations,
-//! classic and native (N1). Every exporter's output is checked, so that a fast wrong answer
-//! cannot win. `cargo bench -p meterstick-benches --bench compare`.
+//! the workloads W1-W6 and W8 (time), the protobuf export of W6 (P1), histogram observations,
+//! classic and native (N1), and pushes of W6 (R1, R2). Every exporter's output is checked, so
+//! that a fast wrong answer cannot win. `cargo bench -p meterstick-benches --bench compare`.
 
 use std::hint::black_box;
 use std::io::Write;
-use std::sync::Barrier;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
@@ -1177,8 +1177,8 @@ fn n1(c: &mut Criterion) {
 
 /// The samples of W6 as one remote-write request (`WriteRequest`, snappy-compressed, as
 /// `RemoteWrite` sends it), against meterstick's text export of the same registry; and a
-/// Pushgateway push of it to a sink in the process, against the bare HTTP request of the same
-/// text body.
+/// Pushgateway push of it to a sink in the process, against the peers' pushes of the same
+/// samples and against the bare HTTP request of meterstick's text body.
 fn r1(c: &mut Criterion) {
     let exporters = Exporters::new(SERIES_W6);
     let registry = &exporters.meterstick;
@@ -1245,36 +1245,75 @@ fn r1(c: &mut Criterion) {
     }
     g.finish();
 
-    // The Pushgateway: one push of W6 to a sink that takes any body and answers 200.
+    // The Pushgateway: one push of W6 to a sink that takes any body and answers 200, and
+    // keeps the size of the last body and its path, to check that each push arrived whole.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
+    let last = Arc::new(std::sync::Mutex::new((String::new(), 0usize)));
     let sink = runtime.block_on(async {
-        let app = axum::Router::new().fallback(|_: axum::body::Bytes| async { "" });
+        let last = last.clone();
+        let app = axum::Router::new().fallback(
+            move |uri: axum::http::Uri, body: axum::body::Bytes| async move {
+                *last.lock().unwrap() = (uri.path().to_owned(), body.len());
+                ""
+            },
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await });
         format!("http://{addr}")
     });
+    let arrived = |what: &str| {
+        let (path, len) = last.lock().unwrap().clone();
+        assert_eq!(path, "/metrics/job/bench", "{what}");
+        // Each sample takes more than 20 bytes in text and in protobuf.
+        assert!(len > 20 * SERIES_W6, "{what}: {len} bytes");
+        *last.lock().unwrap() = (String::new(), 0);
+    };
     let gateway = meterstick_http::push::Pushgateway::new(&sink, "bench");
     let client = reqwest::Client::new();
     let url = format!("{sink}/metrics/job/bench");
+    let put = |body: Vec<u8>| {
+        runtime
+            .block_on(client.put(&url).body(body).send())
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+    };
+    // `prometheus`'s push: blocking, its protobuf body, its own client.
+    let prometheus_push = || {
+        let grouping = std::collections::HashMap::new();
+        let families = exporters.prometheus.gather();
+        prometheus::push_metrics("bench", grouping, &sink, families, None).unwrap();
+    };
+    // `metrics-exporter-prometheus` pushes only from its own timer loop; what each of its pushes
+    // does is a render of its handle, then a `PUT` of the text.
+    let mut metrics_text = Vec::with_capacity(1 << 20);
+    let mut metrics_push = || {
+        exporters.encode("metrics", &mut metrics_text);
+        put(metrics_text.clone());
+    };
     runtime.block_on(gateway.push(registry)).unwrap();
+    arrived("meterstick");
+    prometheus_push();
+    arrived("prometheus");
+    metrics_push();
+    arrived("metrics-exporter-prometheus");
     let mut g = c.benchmark_group("R2 Pushgateway push of W6");
     g.bench_function("meterstick Pushgateway::push", |b| {
         b.iter(|| runtime.block_on(gateway.push(registry)).unwrap())
     });
+    g.bench_function("prometheus push_metrics", |b| b.iter(prometheus_push));
+    g.bench_function("metrics-exporter-prometheus render + PUT", |b| {
+        b.iter(&mut metrics_push)
+    });
     g.bench_function("text export, then a bare PUT of it", |b| {
         b.iter(|| {
             exporters.encode("meterstick", &mut text);
-            let body = text.clone();
-            runtime
-                .block_on(client.put(&url).body(body).send())
-                .unwrap()
-                .error_for_status()
-                .unwrap();
+            put(text.clone());
         })
     });
     g.finish();
