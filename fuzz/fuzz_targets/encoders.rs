@@ -1,6 +1,7 @@
 //! Arbitrary label values and help texts through every encoder: the JSON parses with serde_json
 //! and holds exactly the values given; the text formats keep one line per sample; the protobuf
-//! messages decode and hold the same values and labels, in the same order as the JSON.
+//! messages and the remote-write request decode and hold the same values and labels, in the
+//! same order as the JSON.
 //!
 //! Nothing is leaked per input, so the target runs under AddressSanitizer's leak check and its
 //! memory stays flat: the family goes through a registry under one static descriptor, and the
@@ -111,6 +112,35 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(metric.labels(), [("a", a), ("b", b)]);
             let value = metric.counter.as_ref().and_then(|c| c.value);
             assert_eq!(value, e["@"].as_f64());
+        }
+    }
+    // The remote-write request decodes, one series per sample in the same order, with the
+    // pusher's label (a fuzzed value too), labels sorted by name and empty ones left out.
+    let pushed = values.first().copied().unwrap_or_default();
+    let mut body = Vec::new();
+    registry.write_remote_write(&[("instance".into(), pushed.into())], 7, &mut body);
+    let request = <proto::WriteRequest as prost::Message>::decode(&body[..])
+        .expect("the remote-write request decodes");
+    assert_eq!(request.timeseries.len(), series);
+    if let Some(entries) = json["fuzzed"]["value"].as_array() {
+        for (timeseries, e) in request.timeseries.iter().zip(entries) {
+            let (a, b) = (e["a"].as_str().unwrap(), e["b"].as_str().unwrap());
+            let mut want = vec![
+                ("__name__", "fuzzed_total"),
+                ("a", a),
+                ("b", b),
+                ("instance", pushed),
+            ];
+            want.retain(|(_, v)| !v.is_empty());
+            let labels: Vec<(&str, &str)> = timeseries
+                .labels
+                .iter()
+                .map(|l| (l.name.as_str(), l.value.as_str()))
+                .collect();
+            assert_eq!(labels, want);
+            assert_eq!(timeseries.samples.len(), 1);
+            assert_eq!(Some(timeseries.samples[0].value), e["@"].as_f64());
+            assert_eq!(timeseries.samples[0].timestamp, 7);
         }
     }
     // Escaping leaves no raw newline inside a line: one line per sample, plus HELP and TYPE.
