@@ -7,7 +7,8 @@
 //! `<name>_info` of value 1, histograms (native ones in their classic form) as `_bucket` samples
 //! with `le`, `_sum` and `_count`. Labels come sorted by name, as the protocol requires, the
 //! registry's constant labels and the pusher's among them; a label of empty value is left out,
-//! as Prometheus stores it.
+//! as Prometheus stores it. A pusher's label named as one of a metric's keys is left off that
+//! metric's series, which keep their own value (none, when it is empty).
 
 use std::io;
 
@@ -241,11 +242,15 @@ pub(crate) fn write(
         descriptor.label_keys().fill(&mut keys);
         order.clear();
         order.push(("__name__", Source::Name));
+        // A metric's own label wins over a pusher's label of the same name, as a series' label
+        // does over Prometheus's external labels: a label given twice would have the receiver
+        // refuse the whole request. (The registry refuses a key among its own constant labels.)
         order.extend(
             context
                 .constant
                 .iter()
                 .enumerate()
+                .filter(|(_, (k, _))| !keys.contains(&k.as_str()))
                 .map(|(i, (k, _))| (k.as_str(), Source::Constant(i))),
         );
         order.extend(keys.iter().enumerate().map(|(i, k)| (*k, Source::Key(i))));
@@ -499,5 +504,41 @@ mod tests {
             seen += 1;
         }
         assert_eq!(seen, values.len());
+    }
+
+    /// A pusher's label named as one of a metric's keys gives way to the series' own value, on
+    /// series from the template and label by label alike; other metrics keep it.
+    #[test]
+    fn a_series_label_wins_over_a_pushed_label_of_its_name() {
+        let registry = Registry::new();
+        let family = registry
+            .family::<Gauge, String>("f", "values", &["instance"])
+            .unwrap();
+        family.set("own", 1);
+        family.set("", 2);
+        registry.gauge("g", "one").unwrap().set(3);
+        let mut body = Vec::new();
+        registry.write_remote_write(&[("instance".into(), "pushed".into())], 1, &mut body);
+        let mut labels = Vec::new();
+        for (_, series) in fields(&body) {
+            let mut one = Vec::new();
+            for (field, bytes) in fields(&series) {
+                if field == 1 {
+                    let pair = fields(&bytes);
+                    let text = |i: usize| String::from_utf8(pair[i].1.clone()).unwrap();
+                    one.push((text(0), text(1)));
+                }
+            }
+            labels.push(one);
+        }
+        let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        assert_eq!(
+            labels,
+            [
+                vec![pair("__name__", "f")],
+                vec![pair("__name__", "f"), pair("instance", "own")],
+                vec![pair("__name__", "g"), pair("instance", "pushed")],
+            ]
+        );
     }
 }

@@ -48,6 +48,8 @@ impl RemoteWrite {
     }
 
     /// Labels added to every series, after the registry's constant labels (`instance`, `job`).
+    /// A metric with a label key of the same name keeps its own value, as a series' labels win
+    /// over Prometheus's external labels.
     pub fn labels<I, K, V>(mut self, labels: I) -> Self
     where
         I: IntoIterator<Item = (K, V)>,
